@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Provides the pinned binaries in bin/: etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
+# kubectl, kwok, helm, metrics-server.
+#
+# Each binary is taken, in this order, from:
+#   1. an explicit directory: $TENTACLE_TOOLS_DIR/<binary> (any version you vouch for);
+#   2. the cache outside the checkout: $TENTACLE_CACHE/<name>-<version>/<binary>;
+#   3. the official release download (checksum-verified);
+#   4. a build from the Go modules with the local Go toolchain (minutes the first time; progress shown).
+# The cache survives fresh clones, so only the first checkout on a machine pays for 3 or 4.
+#
+# Usage: hack/tools.sh [all|control-plane|helm|metrics-server]   (default: all)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=versions.env
+source "$ROOT/hack/versions.env"
+CACHE=${TENTACLE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tentacle}
+BIN="$ROOT/bin"
+OS=linux
+ARCH=$(go env GOARCH 2>/dev/null || echo amd64)
+mkdir -p "$CACHE" "$BIN"
+
+log() { printf '[tools] %s\n' "$*" >&2; }
+
+# Links $2 (a file) as bin/$1.
+link() { ln -sfn "$2" "$BIN/$1"; }
+
+# Prints the cached path of binary $1 of tool dir $2 if it is there already (or provided by the user).
+present() {
+  local bin=$1 dir=$2
+  if [[ -n "${TENTACLE_TOOLS_DIR:-}" && -x "$TENTACLE_TOOLS_DIR/$bin" ]]; then
+    echo "$TENTACLE_TOOLS_DIR/$bin"; return 0
+  fi
+  if [[ -x "$CACHE/$dir/$bin" ]]; then echo "$CACHE/$dir/$bin"; return 0; fi
+  return 1
+}
+
+# download URL DEST [SHA256-URL]: fetches into DEST, verifying the checksum when one is published.
+download() {
+  local url=$1 dest=$2 sumurl=${3:-} tmp
+  tmp=$(mktemp)
+  if ! curl -fsSL --connect-timeout 5 --retry 2 -o "$tmp" "$url" 2>/dev/null; then
+    rm -f "$tmp"; return 1
+  fi
+  if [[ -n "$sumurl" ]]; then
+    local want
+    want=$(curl -fsSL --connect-timeout 5 "$sumurl" 2>/dev/null | awk '{print $1}') || true
+    if [[ -z "$want" || "$(sha256sum "$tmp" | awk '{print $1}')" != "$want" ]]; then
+      log "checksum mismatch for $url"; rm -f "$tmp"; return 1
+    fi
+  fi
+  mkdir -p "$(dirname "$dest")"
+  mv "$tmp" "$dest"
+}
+
+# go_build DIR MODULE VERSION LDFLAGS REPLACES PKG...: builds PKGs of MODULE@VERSION into $CACHE/DIR
+# through a throwaway wrapper module (so the module's own replace directives do not matter), printing
+# a progress line every 100 compiled packages.
+go_build() {
+  local dir=$1 module=$2 version=$3 ldflags=$4 replaces=$5; shift 5
+  local work="$CACHE/build/$dir"
+  rm -rf "$work"; mkdir -p "$work"
+  {
+    echo "module tentacle.dev/toolbuild"
+    echo "go 1.26"
+    echo "require $module $version"
+    [[ -n "$replaces" ]] && printf '%s\n' "$replaces"
+  } >"$work/go.mod"
+  log "building $* from $module@$version (first time only; this takes minutes)"
+  (
+    cd "$work"
+    go mod download "$module" >/dev/null
+    # `go get` on each package resolves and records exactly the dependencies the build needs.
+    go get "${@/%/@$version}" >/dev/null 2>&1 || go get "$@" >/dev/null
+    mkdir -p "$CACHE/$dir.tmp"
+    CGO_ENABLED=0 go build -v -trimpath -ldflags "-s -w $ldflags" -o "$CACHE/$dir.tmp/" "$@" 2>&1 |
+      awk '{ n++; if (n % 100 == 0) { printf "[tools]   %s: %d packages compiled\n", dir, n; fflush() } }
+           /^#|error|cannot/ { print; fflush() }' dir="$dir" >&2
+    exit "${PIPESTATUS[0]}"
+  )
+  rm -rf "$CACHE/$dir"; mv "$CACHE/$dir.tmp" "$CACHE/$dir"
+  rm -rf "$work"
+}
+
+kubernetes() {
+  local v=$KUBERNETES_VERSION dir="kubernetes-$KUBERNETES_VERSION"
+  local bins=(kube-apiserver kube-controller-manager kube-scheduler kubectl) missing=()
+  for b in "${bins[@]}"; do present "$b" "$dir" >/dev/null || missing+=("$b"); done
+  if ((${#missing[@]})); then
+    local ok=1
+    for b in "${missing[@]}"; do
+      download "https://dl.k8s.io/release/$v/bin/$OS/$ARCH/$b" "$CACHE/$dir/$b" \
+        "https://dl.k8s.io/release/$v/bin/$OS/$ARCH/$b.sha256" || { ok=0; break; }
+      chmod +x "$CACHE/$dir/$b"
+    done
+    if ((!ok)); then
+      log "release download unavailable; building Kubernetes $v from the Go modules"
+      # The staging modules (k8s.io/api, …) are published with the matching v0 version.
+      local staging="v0.${v#v1.}" gomod replaces
+      gomod=$(cd "$CACHE" && go mod download -json "k8s.io/kubernetes@$v" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+      replaces=$(awk '/=> \.\/staging\/src\// {print "replace " $1 " => " $1 " '"$staging"'"}' "$gomod")
+      local major minor
+      major=$(echo "$v" | cut -d. -f1 | tr -d v); minor=$(echo "$v" | cut -d. -f2)
+      local ld=""
+      for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+        ld+=" -X $p.gitVersion=$v -X $p.gitMajor=$major -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+        ld+=" -X $p.buildDate=1970-01-01T00:00:00Z"
+      done
+      go_build "$dir" k8s.io/kubernetes "$v" "$ld" "$replaces" \
+        k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+        k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+    fi
+  fi
+  for b in "${bins[@]}"; do link "$b" "$(present "$b" "$dir")"; done
+}
+
+etcd() {
+  local v=$ETCD_VERSION dir="etcd-$ETCD_VERSION"
+  if ! present etcd "$dir" >/dev/null; then
+    local tgz="$CACHE/etcd-$v.tar.gz"
+    if download "https://github.com/etcd-io/etcd/releases/download/$v/etcd-$v-$OS-$ARCH.tar.gz" "$tgz"; then
+      mkdir -p "$CACHE/$dir"
+      tar -xzf "$tgz" -C "$CACHE/$dir" --strip-components=1 "etcd-$v-$OS-$ARCH/etcd"
+      rm -f "$tgz"
+    else
+      log "release download unavailable; building etcd $v from the Go modules"
+      go_build "$dir" go.etcd.io/etcd/server/v3 "$v" "" "" go.etcd.io/etcd/server/v3
+      mv "$CACHE/$dir/v3" "$CACHE/$dir/etcd" 2>/dev/null || mv "$CACHE/$dir/server" "$CACHE/$dir/etcd"
+    fi
+  fi
+  link etcd "$(present etcd "$dir")"
+}
+
+kwok() {
+  local v=$KWOK_VERSION dir="kwok-$KWOK_VERSION"
+  if ! present kwok "$dir" >/dev/null; then
+    if ! download "https://github.com/kubernetes-sigs/kwok/releases/download/$v/kwok-$OS-$ARCH" "$CACHE/$dir/kwok"; then
+      log "release download unavailable; building kwok $v from the Go modules"
+      go_build "$dir" sigs.k8s.io/kwok "$v" "-X sigs.k8s.io/kwok/pkg/consts.Version=$v" "" sigs.k8s.io/kwok/cmd/kwok
+    fi
+    chmod +x "$CACHE/$dir/kwok"
+  fi
+  link kwok "$(present kwok "$dir")"
+}
+
+helm() {
+  local v=$HELM_VERSION dir="helm-$HELM_VERSION"
+  if ! present helm "$dir" >/dev/null; then
+    local tgz="$CACHE/helm-$v.tar.gz"
+    if download "https://get.helm.sh/helm-$v-$OS-$ARCH.tar.gz" "$tgz" "https://get.helm.sh/helm-$v-$OS-$ARCH.tar.gz.sha256sum"; then
+      mkdir -p "$CACHE/$dir"
+      tar -xzf "$tgz" -C "$CACHE/$dir" --strip-components=1 "$OS-$ARCH/helm"
+      rm -f "$tgz"
+    else
+      log "release download unavailable; building helm $v from the Go modules"
+      go_build "$dir" helm.sh/helm/v4 "$v" "-X helm.sh/helm/v4/internal/version.version=$v" "" helm.sh/helm/v4/cmd/helm
+    fi
+  fi
+  link helm "$(present helm "$dir")"
+}
+
+metrics_server() {
+  local v=$METRICS_SERVER_VERSION dir="metrics-server-$METRICS_SERVER_VERSION"
+  if ! present metrics-server "$dir" >/dev/null; then
+    # Released only as a container image, so always built here.
+    log "building metrics-server $v from the Go modules"
+    go_build "$dir" sigs.k8s.io/metrics-server "$v" "" "" sigs.k8s.io/metrics-server/cmd/metrics-server
+  fi
+  link metrics-server "$(present metrics-server "$dir")"
+}
+
+case "${1:-all}" in
+  control-plane) etcd; kwok; kubernetes ;;
+  helm) helm ;;
+  metrics-server) metrics_server ;;
+  all) etcd; kwok; kubernetes; helm; metrics_server ;;
+  *) echo "usage: $0 [all|control-plane|helm|metrics-server]" >&2; exit 2 ;;
+esac
+log "binaries ready in bin/"
