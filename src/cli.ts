@@ -1,0 +1,80 @@
+// Command-line flags of the operator (names as controller-runtime operators use them).
+import { parseArgs } from 'node:util';
+
+export interface OperatorFlags {
+  kubeconfig: string | undefined;
+  metricsBindAddress: string;
+  healthProbeBindAddress: string;
+  leaderElect: boolean;
+  leaderElectionNamespace: string | undefined;
+  leaderElectionID: string;
+  controllers: string[];
+  kubeApiQps: number;
+  kubeApiBurst: number;
+  namespace: string | undefined;
+  logLevel: string;
+}
+
+export const usage = `Usage: tentacle [flags]
+  --kubeconfig PATH                  kubeconfig (default: $KUBECONFIG, ~/.kube/config, in-cluster)
+  --metrics-bind-address ADDR        Prometheus metrics address (default ":8080"; "0" disables)
+  --health-probe-bind-address ADDR   /healthz and /readyz address (default ":8081"; "0" disables)
+  --leader-elect                     elect a leader through the Lease before running controllers
+  --leader-election-namespace NS     namespace of the Lease (default: the pod's namespace)
+  --leader-election-id NAME          name of the Lease (default "tentacle-operator")
+  --controllers LIST                 comma-separated controllers to run (default: all)
+  --kube-api-qps N                   client-side requests per second to the API server (default 20)
+  --kube-api-burst N                 client-side burst (default 30)
+  --namespace NS                     watch only this namespace (default: all)
+  --log-level LEVEL                  trace, debug, info, warn, error (default "info")
+  --help`;
+
+/** Parses argv; throws an Error with a readable message on bad input. */
+export function parseFlags(argv: string[], available: string[]): OperatorFlags {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      kubeconfig: { type: 'string' },
+      'metrics-bind-address': { type: 'string', default: ':8080' },
+      'health-probe-bind-address': { type: 'string', default: ':8081' },
+      'leader-elect': { type: 'boolean', default: false },
+      'leader-election-namespace': { type: 'string' },
+      'leader-election-id': { type: 'string', default: 'tentacle-operator' },
+      controllers: { type: 'string', default: 'all' },
+      'kube-api-qps': { type: 'string', default: '20' },
+      'kube-api-burst': { type: 'string', default: '30' },
+      namespace: { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) throw new HelpRequested();
+  const number = (flag: string, value: string) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${flag} must be a non-negative number, got ${JSON.stringify(value)}`);
+    return n;
+  };
+  const requested = values.controllers === 'all' ? available : values.controllers.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = requested.filter((c) => !available.includes(c));
+  if (unknown.length) {
+    throw new Error(`unknown controller(s) ${unknown.join(', ')}; available: ${available.join(', ') || '(none)'}`);
+  }
+  const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+  if (!levels.includes(values['log-level'])) throw new Error(`--log-level must be one of ${levels.join(', ')}`);
+  return {
+    kubeconfig: values.kubeconfig,
+    metricsBindAddress: values['metrics-bind-address'],
+    healthProbeBindAddress: values['health-probe-bind-address'],
+    leaderElect: values['leader-elect'],
+    leaderElectionNamespace: values['leader-election-namespace'],
+    leaderElectionID: values['leader-election-id'],
+    controllers: [...new Set(requested)],
+    kubeApiQps: number('kube-api-qps', values['kube-api-qps']),
+    kubeApiBurst: number('kube-api-burst', values['kube-api-burst']),
+    namespace: values.namespace,
+    logLevel: values['log-level'],
+  };
+}
+
+export class HelpRequested extends Error {}

@@ -1,0 +1,9 @@
+// The controllers this operator can run, by the name used in --controllers. Each entry wires one
+// controller into the manager; the order is the start order.
+import type { Manager } from '../runtime/manager/manager.ts';
+
+export interface ControllerSetup {
+  (manager: Manager): void;
+}
+
+export const controllers: Record<string, ControllerSetup> = {};

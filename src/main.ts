@@ -1,0 +1,58 @@
+// The operator process: flags → manager with the chosen controllers → run until SIGTERM/SIGINT.
+import { HelpRequested, parseFlags, usage } from './cli.ts';
+import { controllers } from './controllers/index.ts';
+import { newLogger } from './runtime/log.ts';
+import { Manager } from './runtime/manager/manager.ts';
+
+async function main(): Promise<number> {
+  let flags;
+  try {
+    flags = parseFlags(process.argv.slice(2), Object.keys(controllers));
+  } catch (err) {
+    if (err instanceof HelpRequested) {
+      console.log(usage);
+      return 0;
+    }
+    console.error(`tentacle: ${(err as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  const log = newLogger({ level: flags.logLevel });
+  // A bug in a handler must be seen, not silently kill every controller in the process.
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
+
+  const manager = await Manager.create({
+    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+    qps: flags.kubeApiQps,
+    burst: flags.kubeApiBurst,
+    metricsBindAddress: flags.metricsBindAddress,
+    healthProbeBindAddress: flags.healthProbeBindAddress,
+    leaderElection: flags.leaderElect,
+    leaderElectionID: flags.leaderElectionID,
+    ...(flags.leaderElectionNamespace ? { leaderElectionNamespace: flags.leaderElectionNamespace } : {}),
+    ...(flags.namespace ? { namespace: flags.namespace } : {}),
+    logger: log,
+  });
+  for (const name of flags.controllers) controllers[name]!(manager);
+
+  const stop = new AbortController();
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => {
+      if (stop.signal.aborted) {
+        log.warn(`second ${sig}: exiting now`);
+        process.exit(1);
+      }
+      log.info(`${sig} received: shutting down`);
+      stop.abort();
+    });
+  }
+  log.info({ controllers: flags.controllers, identity: manager.identity }, 'starting manager');
+  try {
+    await manager.start(stop.signal);
+    return 0;
+  } catch (err) {
+    log.error({ err }, 'manager failed');
+    return 1;
+  }
+}
+
+process.exitCode = await main();

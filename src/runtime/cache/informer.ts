@@ -1,0 +1,170 @@
+// A shared informer: one watcher feeding one store (the reflector), fanning changes out to any number
+// of handlers. Relists are applied as a diff against the store, so handlers see exactly the adds,
+// updates and deletes that happened while the watch was down — no phantom events, none lost.
+import type { Client } from '../client/client.ts';
+import type { Logger } from '../log.ts';
+import { silentLogger } from '../log.ts';
+import type { RuntimeMetrics } from '../metrics/metrics.ts';
+import { apiVersionOf, objectKey, type GroupVersionKind, type KubeObject } from '../types.ts';
+import { runWatcher, type WatcherEvent, type WatcherOptions } from './watcher.ts';
+import { Store } from './store.ts';
+
+export interface EventHandler<T> {
+  onAdd?(obj: T, isInitialList: boolean): void;
+  onUpdate?(oldObj: T, newObj: T): void;
+  /** `obj` is the last state known; after a relist it may be older than the deletion itself. */
+  onDelete?(obj: T): void;
+}
+
+export type Transform<T> = (obj: T) => T;
+
+/** Drops what controllers never read but every object carries: managed fields and kubectl's copy. */
+export const stripBulk: Transform<KubeObject> = (obj) => {
+  const meta = obj.metadata;
+  if (meta.managedFields) delete meta.managedFields;
+  const annotations = meta.annotations;
+  if (annotations?.['kubectl.kubernetes.io/last-applied-configuration'] !== undefined) {
+    delete annotations['kubectl.kubernetes.io/last-applied-configuration'];
+  }
+  return obj;
+};
+
+export interface InformerOptions<T> extends Omit<WatcherOptions, 'gvk' | 'logger' | 'metrics'> {
+  transform?: Transform<T>;
+}
+
+export class Informer<T extends KubeObject = KubeObject> {
+  readonly gvk: GroupVersionKind;
+  readonly store = new Store<T>();
+  private readonly client: Client;
+  private readonly options: InformerOptions<T>;
+  private readonly log: Logger;
+  private readonly metrics: RuntimeMetrics | undefined;
+  private readonly handlers = new Set<EventHandler<T>>();
+  private readonly syncWaiters: (() => void)[] = [];
+  private synced = false;
+  private running: Promise<void> | undefined;
+  private relisting: Map<string, T> | undefined;
+
+  constructor(
+    client: Client,
+    gvk: GroupVersionKind,
+    options: InformerOptions<T> = {},
+    context: { logger?: Logger; metrics?: RuntimeMetrics } = {},
+  ) {
+    this.client = client;
+    this.gvk = gvk;
+    this.options = options;
+    this.log = (context.logger ?? silentLogger).child({ informer: `${gvk.kind}.${apiVersionOf(gvk)}` });
+    this.metrics = context.metrics;
+  }
+
+  /**
+   * Registers a handler. A handler added after the first sync is first told about every object in the
+   * store as an add, so it starts from the same picture as the others.
+   */
+  addHandler(handler: EventHandler<T>): () => void {
+    this.handlers.add(handler);
+    if (this.synced) for (const obj of this.store.values()) this.call(handler, 'onAdd', obj, true);
+    return () => this.handlers.delete(handler);
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Resolves after the first complete list has been applied, or when `signal` aborts (false). */
+  waitForSync(signal?: AbortSignal): Promise<boolean> {
+    if (this.synced) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const onAbort = () => resolve(false);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.syncWaiters.push(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(true);
+      });
+    });
+  }
+
+  /** Starts the watch (once); the returned promise settles when `signal` aborts. */
+  run(signal: AbortSignal): Promise<void> {
+    this.running ??= runWatcher<T>(
+      this.client,
+      { ...this.options, gvk: this.gvk, logger: this.log, ...(this.metrics ? { metrics: this.metrics } : {}) },
+      signal,
+      (event) => this.apply(event),
+    );
+    return this.running;
+  }
+
+  private apply(event: WatcherEvent<T>): void {
+    switch (event.type) {
+      case 'init':
+        this.relisting = new Map();
+        return;
+      case 'initApply': {
+        const obj = this.transform(event.object);
+        this.relisting?.set(objectKey(obj), obj);
+        return;
+      }
+      case 'initDone':
+        this.replace(this.relisting ?? new Map());
+        this.relisting = undefined;
+        if (!this.synced) {
+          this.synced = true;
+          this.log.debug({ objects: this.store.size }, 'synced');
+          for (const wake of this.syncWaiters.splice(0)) wake();
+        }
+        return;
+      case 'apply': {
+        const obj = this.transform(event.object);
+        const old = this.store.set(obj);
+        if (old) this.dispatch('onUpdate', old, obj);
+        else this.dispatch('onAdd', obj, false);
+        return;
+      }
+      case 'delete': {
+        const obj = this.transform(event.object);
+        const old = this.store.delete(objectKey(obj));
+        this.dispatch('onDelete', old ?? obj);
+        return;
+      }
+    }
+  }
+
+  /** Replaces the store with a fresh list, telling handlers only what differs. */
+  private replace(fresh: Map<string, T>): void {
+    const initial = !this.synced;
+    for (const key of [...this.store.keys()]) {
+      if (!fresh.has(key)) this.dispatch('onDelete', this.store.delete(key)!);
+    }
+    for (const obj of fresh.values()) {
+      const old = this.store.set(obj);
+      if (!old) this.dispatch('onAdd', obj, initial);
+      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.dispatch('onUpdate', old, obj);
+    }
+  }
+
+  private transform(obj: T): T {
+    const stripped = stripBulk(obj) as T;
+    return this.options.transform ? this.options.transform(stripped) : stripped;
+  }
+
+  private dispatch(kind: 'onAdd', obj: T, initial: boolean): void;
+  private dispatch(kind: 'onUpdate', old: T, obj: T): void;
+  private dispatch(kind: 'onDelete', obj: T): void;
+  private dispatch(kind: keyof EventHandler<T>, a: T, b?: T | boolean): void {
+    for (const handler of this.handlers) this.call(handler, kind, a, b);
+  }
+
+  // A handler that throws must not break the informer or the other handlers.
+  private call(handler: EventHandler<T>, kind: keyof EventHandler<T>, a: T, b?: T | boolean): void {
+    try {
+      if (kind === 'onAdd') handler.onAdd?.(a, b as boolean);
+      else if (kind === 'onUpdate') handler.onUpdate?.(a, b as T);
+      else handler.onDelete?.(a);
+    } catch (err) {
+      this.log.error({ err }, `event handler ${kind} failed`);
+    }
+  }
+}

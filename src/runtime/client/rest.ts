@@ -1,0 +1,117 @@
+// HTTP to the API server: one pooled connection, a client-side token bucket (QPS/burst, as client-go),
+// request metrics, and errors turned into ApiError. Everything above this speaks paths and JSON.
+import { Readable } from 'node:stream';
+import { request } from 'undici';
+import { BucketRateLimiter } from '../queue/rate-limiter.ts';
+import type { RuntimeMetrics } from '../metrics/metrics.ts';
+import { realClock } from '../util/clock.ts';
+import { ApiError } from './errors.ts';
+import type { Connection } from './connection.ts';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RestRequest {
+  method: Method;
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+export interface RestOptions {
+  /** Client-side rate limit, as client-go's --kube-api-qps / --kube-api-burst. 0 or less: unlimited. */
+  qps?: number;
+  burst?: number;
+  metrics?: RuntimeMetrics;
+  userAgent?: string;
+}
+
+const DEFAULT_QPS = 20;
+const DEFAULT_BURST = 30;
+
+export class RestClient {
+  readonly connection: Connection;
+  private readonly limiter: BucketRateLimiter<string> | undefined;
+  private readonly metrics: RuntimeMetrics | undefined;
+  private readonly host: string;
+  private readonly userAgent: string;
+
+  constructor(connection: Connection, options: RestOptions = {}) {
+    this.connection = connection;
+    const qps = options.qps ?? DEFAULT_QPS;
+    this.limiter = qps > 0 ? new BucketRateLimiter<string>(qps, options.burst ?? DEFAULT_BURST, realClock) : undefined;
+    this.metrics = options.metrics;
+    this.host = connection.server.host;
+    this.userAgent = options.userAgent ?? 'tentacle';
+  }
+
+  /** Sends a request and returns the parsed JSON body; non-2xx answers throw ApiError. */
+  async json<T = any>(req: RestRequest): Promise<T> {
+    const res = await this.send(req, false);
+    const text = await res.body.text();
+    if (res.statusCode >= 300) throw ApiError.fromResponse(res.statusCode, text, describe(req), header(res.headers['retry-after']));
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  /** Opens a streaming GET (watch); the caller reads and destroys the returned stream. */
+  async stream(req: RestRequest): Promise<Readable> {
+    const res = await this.send(req, true);
+    if (res.statusCode >= 300) {
+      const text = await res.body.text();
+      throw ApiError.fromResponse(res.statusCode, text, describe(req), header(res.headers['retry-after']));
+    }
+    return res.body as unknown as Readable;
+  }
+
+  private async send(req: RestRequest, streaming: boolean) {
+    await this.throttle(req.method);
+    const url = new URL(req.path, this.connection.server);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = {
+      ...(await this.connection.authHeaders()),
+      accept: 'application/json',
+      'user-agent': this.userAgent,
+    };
+    let body: string | undefined;
+    if (req.body !== undefined) {
+      body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+      headers['content-type'] = req.contentType ?? 'application/json';
+    }
+    const started = performance.now();
+    let code = '<error>';
+    try {
+      const res = await request(url, {
+        method: req.method,
+        headers,
+        body,
+        dispatcher: this.connection.dispatcher,
+        signal: req.signal,
+        // Watches are long and quiet; the watcher applies its own inactivity timeout.
+        ...(streaming ? { bodyTimeout: 0 } : {}),
+      });
+      code = String(res.statusCode);
+      return res;
+    } finally {
+      this.metrics?.restRequests.inc({ code, method: req.method, host: this.host });
+      this.metrics?.restLatency.observe({ verb: req.method, host: this.host }, (performance.now() - started) / 1000);
+    }
+  }
+
+  private async throttle(method: Method): Promise<void> {
+    if (!this.limiter) return;
+    const delay = this.limiter.when('');
+    if (delay > 0) {
+      this.metrics?.restRateLimiterLatency.observe({ verb: method, host: this.host }, delay / 1000);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+function describe(req: RestRequest): string {
+  return `${req.method} ${req.path}`;
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
