@@ -1,6 +1,5 @@
 // A generic client over any kind, addressed by GroupVersionKind, with the operations controllers need:
 // CRUD, the status subresource, the four patch types (server-side apply included) and raw watch streams.
-import type { RuntimeMetrics } from '../metrics/metrics.ts';
 import { gvkOf, type GroupVersionKind, type KubeObject } from '../types.ts';
 import { connect, type Connection, type ConnectionOptions } from './connection.ts';
 import { isNotFound } from './errors.ts';

@@ -29,6 +29,7 @@ export interface RestOptions {
 
 const DEFAULT_QPS = 20;
 const DEFAULT_BURST = 30;
+const REQUEST_TIMEOUT_MS = 60_000;
 
 export class RestClient {
   readonly connection: Connection;
@@ -61,7 +62,7 @@ export class RestClient {
       const text = await res.body.text();
       throw ApiError.fromResponse(res.statusCode, text, describe(req), header(res.headers['retry-after']));
     }
-    return res.body as unknown as Readable;
+    return res.body;
   }
 
   private async send(req: RestRequest, streaming: boolean) {
@@ -87,8 +88,9 @@ export class RestClient {
         body,
         dispatcher: this.connection.dispatcher,
         signal: req.signal,
-        // Watches are long and quiet; the watcher applies its own inactivity timeout.
-        ...(streaming ? { bodyTimeout: 0 } : {}),
+        // Watches are long and quiet: the watcher applies its own inactivity timeout. Anything else
+        // that hangs this long is a dead connection, not a slow server.
+        ...(streaming ? { bodyTimeout: 0 } : { headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS }),
       });
       code = String(res.statusCode);
       return res;

@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import type { KubeObject } from '../types.ts';
 import { realClock, type Clock } from '../util/clock.ts';
+import { rfc3339Micro } from '../util/time.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -87,7 +88,7 @@ export class Recorder implements EventRecorder {
       seen.last = now;
       try {
         await this.client.patch(EVENTS, seen.namespace, seen.name, {
-          series: { count: seen.count, lastObservedTime: microTime(now) },
+          series: { count: seen.count, lastObservedTime: rfc3339Micro(now) },
         }, 'merge');
         return;
       } catch (err) {
@@ -101,7 +102,7 @@ export class Recorder implements EventRecorder {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
       metadata: { name, namespace },
-      eventTime: microTime(now),
+      eventTime: rfc3339Micro(now),
       reportingController: this.controller,
       reportingInstance: this.instance,
       action,
@@ -126,6 +127,3 @@ export class Recorder implements EventRecorder {
   }
 }
 
-function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}

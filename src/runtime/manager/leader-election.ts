@@ -11,6 +11,7 @@ import type { RuntimeMetrics } from '../metrics/metrics.ts';
 import type { KubeObject } from '../types.ts';
 import { realClock, type Clock } from '../util/clock.ts';
 import { sleep } from '../util/sleep.ts';
+import { rfc3339Micro } from '../util/time.ts';
 
 const LEASE = { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease' };
 
@@ -195,6 +196,6 @@ export class LeaderElector {
   }
 
   private time(): string {
-    return new Date(this.opts.clock.now()).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+    return rfc3339Micro(this.opts.clock.now());
   }
 }

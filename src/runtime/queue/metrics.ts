@@ -2,7 +2,7 @@
 // depends only on this interface so it stays usable (and testable) without a registry.
 
 export interface QueueMetrics {
-  /** An item was added (deduplicated adds count too, as in client-go). */
+  /** An item was added (an add merged into one already waiting does not count, as in client-go). */
   add(): void;
   /** The number of items waiting changed to `depth`. */
   depth(depth: number): void;
