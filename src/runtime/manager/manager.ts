@@ -15,7 +15,9 @@ import type { Controller } from '../controller/controller.ts';
 import { Recorder } from '../events/recorder.ts';
 import { newLogger, type Logger } from '../log.ts';
 import { RuntimeMetrics } from '../metrics/metrics.ts';
+import { Backoff } from '../util/backoff.ts';
 import { realClock, type Clock } from '../util/clock.ts';
+import { sleep } from '../util/sleep.ts';
 import { LeaderElector } from './leader-election.ts';
 import { close, listen, metricsApp, parseBindAddress, portOf, probeApp, type Check } from './http.ts';
 
@@ -126,7 +128,8 @@ export class Manager implements ControllerHost {
   }
 
   isLeader(): boolean {
-    return this.elector ? this.elector.isLeader() : this.started;
+    if (this.options.leaderElection) return this.elector?.isLeader() ?? false;
+    return this.started;
   }
 
   /**
@@ -138,6 +141,7 @@ export class Manager implements ControllerHost {
     this.started = true;
     const log = this.logger;
     await this.startServers();
+    await this.waitForApiServer(signal);
     this.cache.start(signal);
 
     let leadership: AbortSignal | undefined = signal;
@@ -176,6 +180,22 @@ export class Manager implements ControllerHost {
     if (this.ownsClient) await this.client.close();
     log.info('manager stopped');
     if (lost) throw new Error('leader election lost');
+  }
+
+  /** Waits (with backoff, logging) until the API server answers, so a slow start is not a crash. */
+  private async waitForApiServer(signal: AbortSignal): Promise<void> {
+    const backoff = new Backoff({ initialMs: 500, maxMs: 10_000 });
+    while (!signal.aborted) {
+      try {
+        const version = await this.client.rest.json<{ gitVersion: string }>({ method: 'GET', path: '/version' });
+        this.logger.info({ server: this.client.rest.connection.server.host, version: version.gitVersion }, 'connected to the API server');
+        return;
+      } catch (err) {
+        const delay = backoff.next();
+        this.logger.warn({ err: (err as Error).message, retryInMs: Math.round(delay) }, 'API server not reachable yet');
+        await sleep(delay, signal);
+      }
+    }
   }
 
   private async startServers(): Promise<void> {

@@ -1,0 +1,56 @@
+# Everything runs with the project's own Node.js and pinned binaries first on PATH.
+SHELL := /usr/bin/env bash
+export PATH := $(CURDIR)/bin:$(PATH)
+
+.PHONY: all dev test deps tools lint typecheck test-unit test-integration build clean cluster-up cluster-down help
+
+all: test
+
+help:
+	@echo "make dev               control plane + CRDs + operator in the foreground (Ctrl-C stops all)"
+	@echo "make test              lint, typecheck, unit and integration tests (own control plane)"
+	@echo "make deps              Node.js 24, npm packages, system packages, pinned binaries"
+	@echo "make cluster-up|down   the dev control plane alone (.dev/kubeconfig)"
+
+bin/node: hack/node.sh hack/versions.env
+	hack/node.sh
+
+node_modules/.installed: package.json package-lock.json bin/node
+	npm ci --no-audit --no-fund
+	touch $@
+
+deps: bin/node node_modules/.installed tools
+	hack/system-deps.sh
+
+tools: bin/node
+	hack/tools.sh
+
+lint: node_modules/.installed
+	npx eslint .
+
+typecheck: node_modules/.installed
+	npx tsc -p tsconfig.json --noEmit
+
+build: node_modules/.installed
+	npx tsc -p tsconfig.build.json
+
+test-unit: node_modules/.installed
+	node --test --test-reporter=spec 'test/unit/**/*.test.ts'
+
+test-integration: deps
+	hack/test-integration.sh
+
+test: deps lint typecheck test-unit test-integration
+
+dev: deps
+	hack/dev.sh
+
+cluster-up: deps
+	hack/dev-cluster.sh up
+
+cluster-down:
+	hack/dev-cluster.sh down
+
+clean:
+	-hack/dev-cluster.sh down
+	rm -rf dist .dev node_modules bin

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Integration tests: one local control plane for the whole run (tests isolate themselves by namespace),
+# always stopped afterwards, whatever happens.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export PATH="$ROOT/bin:$PATH"
+dir="$ROOT/.dev/test"
+stop() { node hack/cluster/cli.ts down --dir "$dir" >/dev/null 2>&1 || true; }
+trap stop EXIT
+trap 'stop; exit 130' INT TERM
+stop
+node hack/cluster/cli.ts up --dir "$dir"
+export TENTACLE_KUBECONFIG="$dir/kubeconfig"
+files=("$@")
+((${#files[@]})) || mapfile -t files < <(find test/integration -name '*.test.ts' | sort)
+node --test --test-reporter=spec --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=600000 "${files[@]}"
