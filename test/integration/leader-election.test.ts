@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import type { Client } from '../../src/runtime/client/client.ts';
 import { silentLogger } from '../../src/runtime/log.ts';
 import { Manager, type ManagerOptions } from '../../src/runtime/manager/manager.ts';
-import { deleteNamespace, eventually, kubeconfigPath, testClient, testNamespace } from '../support/runtime.ts';
+import { deleteNamespace, kubeconfigPath, testClient, testNamespace } from '../support/runtime.ts';
+import { waitFor } from '../support/wait.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 import { KubeConfig } from '@kubernetes/client-node';
 
@@ -103,7 +104,7 @@ describe('leader election', { timeout: 120_000 }, () => {
     assert.ok(steppedDown <= timings.renewDeadlineMs + 2 * timings.retryPeriodMs, `a stepped down after ${steppedDown} ms`);
     assert.ok(handOver >= steppedDown, 'b took over only after a stepped down');
     assert.ok(handOver < timings.leaseDurationMs + timings.renewDeadlineMs, `hand-over took ${handOver} ms`);
-    await eventually(async () => (await leaderStatus(b)) === 1);
+    await waitFor(async () => (await leaderStatus(b)) === 1);
     stopB.abort();
     await runningB;
     await proxy.close();

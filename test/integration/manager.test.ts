@@ -10,7 +10,8 @@ import { RuntimeMetrics } from '../../src/runtime/metrics/metrics.ts';
 import { silentLogger } from '../../src/runtime/log.ts';
 import type { KubeObject, Request } from '../../src/runtime/types.ts';
 import { controllerRef } from '../../src/runtime/util/owners.ts';
-import { CONFIGMAP, SECRET, deleteNamespace, eventually, testClient, testNamespace } from '../support/runtime.ts';
+import { CONFIGMAP, SECRET, deleteNamespace, testClient, testNamespace } from '../support/runtime.ts';
+import { waitFor } from '../support/wait.ts';
 
 const EVENTS = { group: 'events.k8s.io', version: 'v1', kind: 'Event' };
 
@@ -81,10 +82,10 @@ describe('manager', { timeout: 180_000 }, () => {
 
   test('reconciles objects and recreates a deleted owned object', async () => {
     await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'plain', namespace }, data: { a: '1' } });
-    const secret = await eventually(() => client.find<KubeObject>(SECRET, namespace, 'plain'), { what: 'secret' });
+    const secret = await waitFor(() => client.find<KubeObject>(SECRET, namespace, 'plain'), { what: 'secret' });
     await client.delete(SECRET, namespace, 'plain');
     // The Secret's delete event maps to its owner, which creates it again.
-    await eventually(async () => {
+    await waitFor(async () => {
       const again = await client.find<KubeObject>(SECRET, namespace, 'plain');
       return again && again.metadata.uid !== secret.metadata.uid;
     }, { what: 'secret to be recreated' });
@@ -97,7 +98,7 @@ describe('manager', { timeout: 180_000 }, () => {
       metadata: { name: 'flaky', namespace, labels: { fail: '6' } },
       data: { b: '2' },
     });
-    await eventually(() => client.find(SECRET, namespace, 'flaky'), { what: 'secret after retries' });
+    await waitFor(() => client.find(SECRET, namespace, 'flaky'), { what: 'secret after retries' });
     const times = attempts.get(`${namespace}/flaky`)!;
     assert.ok(times.length >= 7, `expected 6 failures then success, got ${times.length} attempts`);
     const gaps = times.slice(1, 7).map((t, i) => t - times[i]!);
@@ -107,11 +108,11 @@ describe('manager', { timeout: 180_000 }, () => {
     assert.ok(errors.values.find((v) => v.labels.controller === 'mirror')!.value >= 6);
     // Still alive: a new object is handled.
     await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after', namespace } });
-    await eventually(() => client.find(SECRET, namespace, 'after'), { what: 'secret after the errors' });
+    await waitFor(() => client.find(SECRET, namespace, 'after'), { what: 'secret after the errors' });
   });
 
   test('events are written once and repeats become a series', async () => {
-    const events = await eventually(async () => {
+    const events = await waitFor(async () => {
       const list = await client.list<KubeObject>(EVENTS, { namespace });
       const synced = list.items.filter((e) => e.reason === 'Synced' && (e.regarding as { name: string }).name === 'plain');
       const created = list.items.filter((e) => e.reason === 'SuccessfulCreate');
@@ -155,10 +156,10 @@ describe('manager', { timeout: 180_000 }, () => {
 
   test('a missing object is not an error', async () => {
     await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gone', namespace } });
-    await eventually(() => client.find(SECRET, namespace, 'gone'), { what: 'secret' });
+    await waitFor(() => client.find(SECRET, namespace, 'gone'), { what: 'secret' });
     await client.delete(CONFIGMAP, namespace, 'gone');
     // The garbage collector removes the owned Secret; the reconcile of the missing ConfigMap succeeds.
-    await eventually(async () => {
+    await waitFor(async () => {
       try {
         await client.get(SECRET, namespace, 'gone');
         return false;

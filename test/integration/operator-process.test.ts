@@ -4,7 +4,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { eventually, kubeconfigPath } from '../support/runtime.ts';
+import { kubeconfigPath } from '../support/runtime.ts';
+import { waitFor } from '../support/wait.ts';
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -32,7 +33,7 @@ describe('operator process', { timeout: 60_000 }, () => {
       `--health-probe-bind-address=127.0.0.1:${probes}`,
     ]);
     try {
-      await eventually(async () => (await fetch(`http://127.0.0.1:${probes}/readyz`)).status === 200, {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${probes}/readyz`)).status === 200, {
         what: 'readyz',
         timeoutMs: 30_000,
       });

@@ -11,7 +11,8 @@ import type { Client } from '../../src/runtime/client/client.ts';
 import { Informer } from '../../src/runtime/cache/informer.ts';
 import { RuntimeMetrics } from '../../src/runtime/metrics/metrics.ts';
 import { objectKey, type KubeObject } from '../../src/runtime/types.ts';
-import { CONFIGMAP, eventually, testClient } from '../support/runtime.ts';
+import { CONFIGMAP, testClient } from '../support/runtime.ts';
+import { waitFor } from '../support/wait.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 
 describe('watcher recovery', { timeout: 300_000 }, () => {
@@ -83,7 +84,7 @@ describe('watcher recovery', { timeout: 300_000 }, () => {
       const list = await direct.listAll<KubeObject>(CONFIGMAP, { namespace });
       return new Map(list.items.map((o) => [objectKey(o), o.metadata.resourceVersion ?? '']));
     };
-    await eventually(
+    await waitFor(
       async () => {
         const fresh = await truth();
         const store = new Map([...informer.store.values()].map((o) => [objectKey(o), o.metadata.resourceVersion ?? '']));
@@ -130,7 +131,7 @@ describe('watcher recovery', { timeout: 300_000 }, () => {
     const before = await restarts('stalled');
     proxy.stall();
     await update('a', '3');
-    await eventually(async () => (await restarts('stalled')) > before, { timeoutMs: 20_000, what: 'stall detection' });
+    await waitFor(async () => (await restarts('stalled')) > before, { timeoutMs: 20_000, what: 'stall detection' });
     proxy.open();
     await converged();
   });
