@@ -8,7 +8,13 @@ export PATH="$ROOT/bin:$PATH"
 stopping=0
 stop() {
   ((stopping)) && return; stopping=1
-  [[ -n "${operator:-}" ]] && kill -TERM "$operator" 2>/dev/null && wait "$operator" 2>/dev/null || true
+  if [[ -n "${operator:-}" ]]; then
+    # Ctrl-C and a group SIGTERM reach the operator directly; signal it only if it is still running
+    # a moment later (this script alone was signalled), since a second signal means "exit now".
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$operator" 2>/dev/null || break; sleep 0.1; done
+    kill -TERM "$operator" 2>/dev/null || true
+    wait "$operator" 2>/dev/null || true
+  fi
   hack/dev-cluster.sh down || true
 }
 trap stop EXIT
@@ -20,9 +26,7 @@ if compgen -G "crds/*.yaml" >/dev/null; then
   kubectl wait --for=condition=Established --timeout=60s -f crds/
 fi
 echo "[dev] operator starting; kubectl: export KUBECONFIG=$KUBECONFIG  (Ctrl-C stops everything)"
-# Process substitution keeps $! the operator's own PID (not the log formatter's), so stop() signals it.
-node src/main.ts --metrics-bind-address="${METRICS_ADDR:-127.0.0.1:8080}" \
-  --health-probe-bind-address="${PROBE_ADDR:-127.0.0.1:8081}" "$@" \
-  > >(node_modules/.bin/pino-pretty --translateTime SYS:HH:MM:ss.l --ignore pid,hostname) 2>&1 &
+node src/main.ts --log-format=text --metrics-bind-address="${METRICS_ADDR:-127.0.0.1:8080}" \
+  --health-probe-bind-address="${PROBE_ADDR:-127.0.0.1:8081}" "$@" &
 operator=$!
 wait "$operator"

@@ -13,6 +13,7 @@ export interface OperatorFlags {
   kubeApiBurst: number;
   namespace: string | undefined;
   logLevel: string;
+  logFormat: 'json' | 'text';
 }
 
 export const usage = `Usage: tentacle [flags]
@@ -27,6 +28,7 @@ export const usage = `Usage: tentacle [flags]
   --kube-api-burst N                 client-side burst (default 30)
   --namespace NS                     watch only this namespace (default: all)
   --log-level LEVEL                  trace, debug, info, warn, error (default "info")
+  --log-format FORMAT                json (JSON lines) or text (for people) (default "json")
   --help`;
 
 /** Parses argv; throws an Error with a readable message on bad input. */
@@ -46,6 +48,7 @@ export function parseFlags(argv: string[], available: string[]): OperatorFlags {
       'kube-api-burst': { type: 'string', default: '30' },
       namespace: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
+      'log-format': { type: 'string', default: 'json' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -62,6 +65,8 @@ export function parseFlags(argv: string[], available: string[]): OperatorFlags {
   }
   const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
   if (!levels.includes(values['log-level'])) throw new Error(`--log-level must be one of ${levels.join(', ')}`);
+  const logFormat = values['log-format'];
+  if (logFormat !== 'json' && logFormat !== 'text') throw new Error('--log-format must be json or text');
   return {
     kubeconfig: values.kubeconfig,
     metricsBindAddress: values['metrics-bind-address'],
@@ -74,6 +79,7 @@ export function parseFlags(argv: string[], available: string[]): OperatorFlags {
     kubeApiBurst: number('kube-api-burst', values['kube-api-burst']),
     namespace: values.namespace,
     logLevel: values['log-level'],
+    logFormat,
   };
 }
 

@@ -16,7 +16,7 @@ async function main(): Promise<number> {
     console.error(`tentacle: ${(err as Error).message}\n\n${usage}`);
     return 2;
   }
-  const log = newLogger({ level: flags.logLevel });
+  const log = newLogger({ level: flags.logLevel, format: flags.logFormat });
   // A bug in a handler must be seen, not silently kill every controller in the process.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
 
