@@ -50,6 +50,11 @@ describe('manager', { timeout: 180_000 }, () => {
           attempts.set(key, times);
           const cm = manager.cache.get<KubeObject>(CONFIGMAP, req.namespace, req.name);
           if (!cm) return;
+          if (cm.metadata.labels?.conflict === 'once' && times.length === 1) {
+            // Someone else writes first; our write from the (now stale) cache copy must conflict.
+            await client.update({ ...cm, data: { by: 'someone else' } });
+            await client.update({ ...cm, data: { by: 'mirror' } });
+          }
           const failures = Number(cm.metadata.labels?.fail ?? 0);
           if (times.length <= failures) {
             const mode = times.length % 3;
@@ -109,6 +114,18 @@ describe('manager', { timeout: 180_000 }, () => {
     // Still alive: a new object is handled.
     await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after', namespace } });
     await waitFor(() => client.find(SECRET, namespace, 'after'), { what: 'secret after the errors' });
+  });
+
+  test('a resourceVersion conflict requeues without counting as an error', async () => {
+    const errorsBefore = (await manager.metrics.reconcileErrors.get()).values[0]?.value ?? 0;
+    await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'racy', namespace, labels: { conflict: 'once' } } });
+    await waitFor(() => client.find(SECRET, namespace, 'racy'), { what: 'secret after the conflict' });
+    assert.ok(attempts.get(`${namespace}/racy`)!.length >= 2, 'retried after the conflict');
+    const requeues = (await manager.metrics.reconcileTotal.get()).values.find(
+      (v) => v.labels.controller === 'mirror' && v.labels.result === 'requeue',
+    );
+    assert.ok((requeues?.value ?? 0) >= 1);
+    assert.equal((await manager.metrics.reconcileErrors.get()).values[0]?.value ?? 0, errorsBefore);
   });
 
   test('events are written once and repeats become a series', async () => {

@@ -19,7 +19,7 @@ export function kubeconfigPath(): string {
 
 /** A client for a control plane; `server` overrides the address (e.g. a proxy in front of it). */
 export async function testClient(
-  options: { kubeconfig?: string; server?: string; metrics?: RuntimeMetrics; qps?: number } = {},
+  options: { kubeconfig?: string; server?: string; metrics?: RuntimeMetrics; qps?: number; burst?: number } = {},
 ): Promise<Client> {
   const kc = new KubeConfig();
   kc.loadFromFile(options.kubeconfig ?? kubeconfigPath());
@@ -34,7 +34,11 @@ export async function testClient(
   }
   const connection = await connectWith(kc);
   return new Client(
-    new RestClient(connection, { qps: options.qps ?? 100, burst: 200, ...(options.metrics ? { metrics: options.metrics } : {}) }),
+    new RestClient(connection, {
+      qps: options.qps ?? 100,
+      burst: options.burst ?? 200,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    }),
   );
 }
 

@@ -2,6 +2,7 @@
 // The queue guarantees one worker per key at a time; results and errors map to requeues exactly as in
 // controller-runtime, and nothing a reconciler throws can stop the workers.
 import { randomUUID } from 'node:crypto';
+import { isConflict } from '../client/errors.ts';
 import type { Informer } from '../cache/informer.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
@@ -137,8 +138,13 @@ export class Controller {
       }
     } catch (err) {
       outcome = 'error';
-      this.metrics?.reconcileErrors.inc(labels);
-      if (err instanceof TerminalError) {
+      if (!isConflict(err)) this.metrics?.reconcileErrors.inc(labels);
+      if (isConflict(err)) {
+        // Optimistic concurrency: our cache was behind. Not a failure; try again with fresh state.
+        outcome = 'requeue';
+        this.queue.addRateLimited(key);
+        log.debug({ err: (err as Error).message }, 'conflict; requeueing');
+      } else if (err instanceof TerminalError) {
         this.queue.forget(key);
         log.error({ err }, 'reconcile failed terminally; not retrying');
       } else if (!signal.aborted) {
