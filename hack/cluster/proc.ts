@@ -98,8 +98,9 @@ export function isAlive(pid: number, bin?: string): boolean {
   if (bin !== undefined) {
     try {
       const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
-      // Until setpriv has exec'd the component, argv[0] is setpriv's.
-      if (argv0 !== bin && !argv0?.endsWith('setpriv')) return false;
+      // Between fork and exec argv[0] is still ours (node's), then setpriv's until it execs the component.
+      const starting = argv0 === process.argv[0] || argv0 === process.execPath || argv0?.endsWith('setpriv');
+      if (argv0 !== bin && !starting) return false;
     } catch {
       return false;
     }
