@@ -219,9 +219,13 @@ class LocalControlPlane implements ControlPlane {
     let nextProgress = 10_000;
     for (;;) {
       const rec = name ? this.#state.components[name] : undefined;
-      if (rec && !isAlive(rec.pid, rec.bin)) {
+      // A child we spawned knows its own exit; /proc only serves for components we attached to.
+      const child = name ? this.#children.get(name) : undefined;
+      const exited = child ? child.exitCode !== null || child.signalCode !== null : rec && !isAlive(rec.pid, rec.bin);
+      if (rec && exited) {
+        const how = child ? ` (exit code ${child.exitCode}, signal ${child.signalCode})` : '';
         throw new StartError(
-          `${name} exited while waiting for ${what}; last lines of ${rec.log}:\n${logTail(rec.log)}`,
+          `${name} exited${how} while waiting for ${what}; last lines of ${rec.log}:\n${logTail(rec.log)}`,
         );
       }
       try {

@@ -99,7 +99,9 @@ export function isAlive(pid: number, bin?: string): boolean {
     try {
       const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
       // Between fork and exec argv[0] is still ours (node's), then setpriv's until it execs the component.
-      const starting = argv0 === process.argv[0] || argv0 === process.execPath || argv0?.endsWith('setpriv');
+      // (an empty cmdline is a child still sharing our memory in vfork).
+      const starting =
+        !argv0 || argv0 === process.argv[0] || argv0 === process.execPath || argv0.endsWith('setpriv');
       if (argv0 !== bin && !starting) return false;
     } catch {
       return false;
