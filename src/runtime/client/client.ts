@@ -218,15 +218,19 @@ export class Client {
       ...(signal ? { signal } : {}),
     });
     try {
+      // One event per line; a chunk may hold many events or part of one. Scan each chunk once and
+      // keep only the unfinished tail, so large lists of events cost linear time.
       let buffered = '';
       for await (const chunk of stream) {
         buffered += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+        let start = 0;
         let newline: number;
-        while ((newline = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, newline).trim();
-          buffered = buffered.slice(newline + 1);
+        while ((newline = buffered.indexOf('\n', start)) >= 0) {
+          const line = buffered.slice(start, newline).trim();
+          start = newline + 1;
           if (line) yield JSON.parse(line) as WatchEvent;
         }
+        buffered = buffered.slice(start);
       }
       const rest = buffered.trim();
       if (rest) yield JSON.parse(rest) as WatchEvent;
