@@ -12,6 +12,10 @@ trap 'stop; exit 130' INT TERM
 stop
 node hack/cluster/cli.ts up --dir "$dir"
 export TENTACLE_KUBECONFIG="$dir/kubeconfig"
+if compgen -G "crds/*.yaml" >/dev/null; then
+  kubectl --kubeconfig "$TENTACLE_KUBECONFIG" apply --server-side -f crds/ >/dev/null
+  kubectl --kubeconfig "$TENTACLE_KUBECONFIG" wait --for=condition=Established --timeout=60s -f crds/ >/dev/null
+fi
 files=("$@")
 ((${#files[@]})) || mapfile -t files < <(find test/integration -name '*.test.ts' | sort)
 node --test --test-reporter=spec --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=600000 "${files[@]}"

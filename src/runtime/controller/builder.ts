@@ -24,6 +24,11 @@ export interface ControllerHost {
 
 export interface WatchOptions<T extends KubeObject> {
   predicates?: Predicate<T>[];
+  /**
+   * Enqueue this long after the event instead of at once; events meanwhile merge into one
+   * reconcile (upstream's job controller batches pod events by 1 s this way).
+   */
+  delayMs?: number;
   /** Informer options (e.g. a transform), used if this is the first watch of the kind. */
   informer?: InformerOptions<T>;
 }
@@ -80,7 +85,7 @@ export class Builder {
     for (const source of [primary, ...this.sources]) {
       const informer = this.host.cache.informerFor(source.gvk, source.options.informer ?? {});
       const map = source.map === 'owner' ? enqueueForOwner(primary.gvk) : source.map;
-      controller.watch(informer, map, source.options.predicates ?? []);
+      controller.watch(informer, map, source.options.predicates ?? [], source.options.delayMs ?? 0);
     }
     this.host.add(controller);
     return controller;

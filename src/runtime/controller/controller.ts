@@ -56,9 +56,12 @@ export class Controller {
   }
 
   /** Turns the informer's events that pass the predicates into requests through `map`. */
-  watch<T extends KubeObject>(informer: Informer<T>, map: MapFunc<T>, predicates: Predicate<T>[] = []): void {
+  watch<T extends KubeObject>(informer: Informer<T>, map: MapFunc<T>, predicates: Predicate<T>[] = [], delayMs = 0): void {
     const enqueue = (obj: T) => {
-      for (const req of map(obj)) this.enqueue(req);
+      for (const req of map(obj)) {
+        if (delayMs > 0) this.enqueueAfter(req, delayMs);
+        else this.enqueue(req);
+      }
     };
     this.watched.push(informer);
     this.detach.push(
