@@ -1,9 +1,12 @@
 // The controllers this operator can run, by the name used in --controllers. Each entry wires one
 // controller into the manager; the order is the start order.
 import type { Manager } from '../runtime/manager/manager.ts';
+import { setupCronJobController } from './cronjob/index.ts';
 
 export interface ControllerSetup {
   (manager: Manager): void;
 }
 
-export const controllers: Record<string, ControllerSetup> = {};
+export const controllers: Record<string, ControllerSetup> = {
+  cronjob: setupCronJobController,
+};
