@@ -1,7 +1,6 @@
 // The CronJob reconciler's observe and act steps; `decideCronJob` decides. Jobs are created before
 // the status records the schedule, and their names are deterministic, so a crash in between makes the
 // next reconcile find the Job (AlreadyExists) instead of firing twice.
-import { isDeepStrictEqual } from 'node:util';
 import { isAlreadyExists } from '../../runtime/client/errors.ts';
 import type { Client } from '../../runtime/client/client.ts';
 import type { Cache } from '../../runtime/cache/cache.ts';
@@ -9,6 +8,7 @@ import { OWNER_UID_INDEX } from '../../runtime/cache/store.ts';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/controller/reconciler.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
 import type { Clock } from '../../runtime/util/clock.ts';
+import { semanticallyEqual } from '../../runtime/util/equality.ts';
 import { getControllerOf } from '../../runtime/util/owners.ts';
 import { CRONJOB, JOB, type CronJob, type CronJobStatus, type Job } from '../../api/batch/types.ts';
 import { decideCronJob } from './decide.ts';
@@ -73,7 +73,7 @@ export class CronJobReconciler implements Reconciler {
       status.active = [...(status.active ?? []).filter((ref) => ref.name !== created.metadata.name), refTo(created)];
     }
     for (const event of decision.events) recorder.event(cronJob, event.type, event.reason, 'Sync', event.message);
-    if (!isDeepStrictEqual(normalize(cronJob.status), normalize(status))) {
+    if (!semanticallyEqual(cronJob.status ?? {}, status)) {
       await client.updateStatus<CronJob>({ ...cronJob, status });
     }
     return decision.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, decision.requeueAfterMs) } : {};
@@ -91,6 +91,3 @@ function refTo(job: Job) {
   };
 }
 
-function normalize(status: unknown): unknown {
-  return JSON.parse(JSON.stringify(status ?? {}));
-}
