@@ -2,11 +2,13 @@
 // controller into the manager; the order is the start order.
 import type { Manager } from '../runtime/manager/manager.ts';
 import { setupCronJobController } from './cronjob/index.ts';
+import { setupJobController } from './job/index.ts';
 
 export interface ControllerSetup {
   (manager: Manager): void;
 }
 
 export const controllers: Record<string, ControllerSetup> = {
+  job: setupJobController,
   cronjob: setupCronJobController,
 };

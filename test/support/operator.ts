@@ -27,13 +27,16 @@ export interface OperatorProcess {
 }
 
 /** Spawns the operator with `args`; `ready` waits for /readyz. */
-export async function runOperator(args: string[], options: { ready?: boolean } = {}): Promise<OperatorProcess> {
+export async function runOperator(
+  args: string[],
+  options: { ready?: boolean; kubeconfig?: string } = {},
+): Promise<OperatorProcess> {
   const [metricsPort, probePort] = [await freePort(), await freePort()];
   const child = spawn(
     process.execPath,
     [
       'src/main.ts',
-      `--kubeconfig=${kubeconfigPath()}`,
+      `--kubeconfig=${options.kubeconfig ?? kubeconfigPath()}`,
       `--metrics-bind-address=127.0.0.1:${metricsPort}`,
       `--health-probe-bind-address=127.0.0.1:${probePort}`,
       ...args,

@@ -1,0 +1,104 @@
+// Shared pieces of the side-by-side benchmarks: a private control plane with audit logging (so API
+// writes can be attributed to the built-in controller or to ours), our operator under its own
+// ServiceAccount, and process CPU / peak memory from /proc.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { startControlPlane, type ControlPlane } from '../hack/cluster/control-plane.ts';
+import type { Client } from '../src/runtime/client/client.ts';
+import { testClient } from '../test/support/runtime.ts';
+
+export const OPERATOR_USER = 'system:serviceaccount:tentacle-bench:operator';
+
+export interface Bench {
+  cp: ControlPlane;
+  client: Client;
+  auditLog: string;
+  dir: string;
+}
+
+/** A control plane whose API server logs every write (user, verb, resource) to an audit log. */
+export async function benchControlPlane(controllerManagerArgs: string[]): Promise<Bench> {
+  const dir = mkdtempSync(join(tmpdir(), 'tentacle-bench-'));
+  const policy = join(dir, 'audit-policy.yaml');
+  const auditLog = join(dir, 'audit.log');
+  writeFileSync(
+    policy,
+    [
+      'apiVersion: audit.k8s.io/v1',
+      'kind: Policy',
+      'omitStages: [RequestReceived]',
+      'rules:',
+      '- level: Metadata',
+      '  verbs: [create, update, patch, delete]',
+      '- level: None',
+    ].join('\n'),
+  );
+  const cp = await startControlPlane({
+    dir,
+    controllerManagerArgs,
+    apiserverArgs: [`--audit-policy-file=${policy}`, `--audit-log-path=${auditLog}`, '--audit-log-maxsize=0'],
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  const client = await testClient({ kubeconfig: cp.kubeconfigPath, qps: 1000, burst: 2000 });
+  return { cp, client, auditLog, dir };
+}
+
+/** A kubeconfig for a cluster-admin ServiceAccount, so the operator's requests are told apart in the audit log. */
+export async function operatorKubeconfig(bench: Bench): Promise<string> {
+  const kubectl = (args: string[], input?: string) =>
+    execFileSync('bin/kubectl', ['--kubeconfig', bench.cp.kubeconfigPath, ...args], { input, encoding: 'utf8' });
+  kubectl(['create', 'namespace', 'tentacle-bench']);
+  kubectl(['-n', 'tentacle-bench', 'create', 'serviceaccount', 'operator']);
+  kubectl(['create', 'clusterrolebinding', 'tentacle-bench', '--clusterrole=cluster-admin', '--serviceaccount=tentacle-bench:operator']);
+  const token = kubectl(['-n', 'tentacle-bench', 'create', 'token', 'operator', '--duration=2h']).trim();
+  const admin = readFileSync(bench.cp.kubeconfigPath, 'utf8');
+  const ca = /certificate-authority(-data)?: (.+)/.exec(admin)!;
+  const path = join(bench.dir, 'operator.kubeconfig');
+  writeFileSync(
+    path,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      `- name: bench\n  cluster:\n    server: ${bench.cp.server}\n    certificate-authority${ca[1] ?? ''}: ${ca[2]}`,
+      'users:',
+      `- name: operator\n  user:\n    token: ${token}`,
+      'contexts:',
+      '- name: bench\n  context:\n    cluster: bench\n    user: operator',
+      'current-context: bench',
+    ].join('\n'),
+  );
+  return path;
+}
+
+/** Writes per user (and per resource) in the audit log since byte `from`. */
+export function auditWrites(auditLog: string, from = 0): { byUser: Map<string, number>; byUserResource: Map<string, number>; size: number } {
+  const text = readFileSync(auditLog, 'utf8');
+  const byUser = new Map<string, number>();
+  const byUserResource = new Map<string, number>();
+  for (const line of text.slice(from).split('\n')) {
+    if (!line) continue;
+    const e = JSON.parse(line) as { user: { username: string }; objectRef?: { resource?: string; subresource?: string } };
+    const user = e.user.username;
+    const resource = `${e.objectRef?.resource ?? '?'}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''}`;
+    byUser.set(user, (byUser.get(user) ?? 0) + 1);
+    byUserResource.set(`${user} ${resource}`, (byUserResource.get(`${user} ${resource}`) ?? 0) + 1);
+  }
+  return { byUser, byUserResource, size: text.length };
+}
+
+/** CPU seconds (user+system) and peak RSS (bytes) of a process, from /proc. */
+export function processUsage(pid: number): { cpuSeconds: number; peakRssBytes: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+  return { cpuSeconds: ticks / 100, peakRssBytes: hwm };
+}
+
+export function ratio(ours: number, theirs: number): string {
+  return theirs === 0 ? 'n/a' : (ours / theirs).toFixed(2);
+}

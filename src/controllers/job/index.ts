@@ -1,0 +1,45 @@
+// Wires the Job controller into a manager: Jobs and the pods they control, expectations fed by the
+// pod informer, and upstream's 1 s batching of pod events.
+import type { Manager } from '../../runtime/manager/manager.ts';
+import { Expectations } from '../../runtime/controller/expectations.ts';
+import { enqueueForOwner } from '../../runtime/controller/handler.ts';
+import { requestKey } from '../../runtime/types.ts';
+import { JOB, POD, type Job, type Pod } from '../../api/batch/types.ts';
+import { JobReconciler } from './reconciler.ts';
+
+/** Upstream's syncJobBatchPeriod: pod events within this window merge into one sync. */
+export const POD_EVENT_BATCH_MS = 1000;
+/** Upstream's default --concurrent-job-syncs. */
+export const DEFAULT_WORKERS = 5;
+
+export function setupJobController(manager: Manager, options: { workers?: number } = {}): void {
+  const expectations = new Expectations({ clock: manager.clock });
+  const ownerOf = enqueueForOwner(JOB);
+  const observe = (pod: Pod, fn: (key: string) => void) => {
+    for (const req of ownerOf(pod)) fn(requestKey(req));
+  };
+  manager.cache.informerFor<Pod>(POD).addHandler({
+    onAdd: (pod, initial) => !initial && observe(pod, (key) => expectations.creationObserved(key)),
+    onUpdate: (old, pod) => {
+      // A pod being deleted counts as an observed deletion (as upstream's updatePod).
+      if (!old.metadata.deletionTimestamp && pod.metadata.deletionTimestamp) {
+        observe(pod, (key) => expectations.deletionObserved(key, pod.metadata.uid!));
+      }
+    },
+    onDelete: (pod) => observe(pod, (key) => expectations.deletionObserved(key, pod.metadata.uid!)),
+  });
+  manager
+    .controller('job')
+    .for<Job>(JOB)
+    .owns<Pod>(POD, { delayMs: POD_EVENT_BATCH_MS })
+    .withOptions({ maxConcurrentReconciles: options.workers ?? DEFAULT_WORKERS })
+    .complete(
+      new JobReconciler({
+        client: manager.client,
+        cache: manager.cache,
+        expectations,
+        recorder: manager.eventRecorder('job-controller'),
+        clock: manager.clock,
+      }),
+    );
+}

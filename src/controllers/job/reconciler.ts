@@ -1,0 +1,150 @@
+// The Job reconciler's observe and act steps; what to do is decided by the pure `decideJob`.
+// Act order is what makes it crash-safe: (1) the status, recording every finished pod's UID, (2) only
+// then the tracking finalizers come off those pods, (3) deletions, (4) creations in slow-start batches,
+// each guarded by expectations so a stale cache never creates or deletes the same pods twice.
+import { isAlreadyExists, isNotFound } from '../../runtime/client/errors.ts';
+import type { Client } from '../../runtime/client/client.ts';
+import type { Cache } from '../../runtime/cache/cache.ts';
+import { OWNER_UID_INDEX } from '../../runtime/cache/store.ts';
+import type { Expectations } from '../../runtime/controller/expectations.ts';
+import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/controller/reconciler.ts';
+import type { EventRecorder } from '../../runtime/events/recorder.ts';
+import { requestKey } from '../../runtime/types.ts';
+import type { Clock } from '../../runtime/util/clock.ts';
+import { semanticallyEqual } from '../../runtime/util/equality.ts';
+import { getControllerOf } from '../../runtime/util/owners.ts';
+import { FINALIZER_JOB_TRACKING, JOB, POD, type Job, type Pod } from '../../api/batch/types.ts';
+import { decideJob, type JobAction } from './decide.ts';
+
+/** Upstream's slowStartInitialBatchSize: create 1, then 2, 4, … pods while creations keep succeeding. */
+const SLOW_START_INITIAL_BATCH = 1;
+
+export interface JobReconcilerDeps {
+  client: Client;
+  cache: Cache;
+  expectations: Expectations;
+  recorder: EventRecorder;
+  clock: Clock;
+}
+
+export class JobReconciler implements Reconciler {
+  private readonly deps: JobReconcilerDeps;
+
+  constructor(deps: JobReconcilerDeps) {
+    this.deps = deps;
+  }
+
+  async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
+    const { cache, expectations } = this.deps;
+    const key = requestKey(req);
+    const job = cache.get<Job>(JOB, req.namespace, req.name);
+    if (!job) {
+      expectations.delete(key);
+      return {};
+    }
+    const uid = job.metadata.uid!;
+    const pods = cache.byIndex<Pod>(POD, OWNER_UID_INDEX, uid).filter((p) => getControllerOf(p)?.uid === uid);
+    const decision = decideJob({
+      job,
+      pods,
+      now: this.deps.clock.now(),
+      expectationsSatisfied: expectations.satisfied(key),
+    });
+
+    if (decision.deleteJob) {
+      await this.deps.client.delete(JOB, req.namespace, req.name, {
+        propagationPolicy: 'Background',
+        preconditions: { uid },
+      });
+      ctx.log.info('deleted finished job after its TTL');
+      return {};
+    }
+
+    if (!semanticallyEqual(job.status ?? {}, decision.status)) {
+      await this.deps.client.updateStatus<Job>({ ...job, status: decision.status });
+    }
+    for (const event of decision.events) this.deps.recorder.event(job, event.type, event.reason, 'Sync', event.message);
+    for (const action of decision.actions) await this.act(job, key, action, ctx);
+    return decision.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, decision.requeueAfterMs) } : {};
+  }
+
+  private async act(job: Job, key: string, action: JobAction, ctx: ReconcileContext): Promise<void> {
+    switch (action.type) {
+      case 'removeFinalizer':
+        await Promise.all(action.pods.map((pod) => this.removeFinalizer(pod)));
+        return;
+      case 'delete':
+        await this.deletePods(job, key, action.pods, action.reason);
+        return;
+      case 'create':
+        await this.createPods(job, key, action.pods, ctx);
+        return;
+    }
+  }
+
+  /** Removes only our finalizer, guarded by a test on that very list entry, so no other change is lost. */
+  private async removeFinalizer(pod: Pod): Promise<void> {
+    const index = pod.metadata.finalizers?.indexOf(FINALIZER_JOB_TRACKING) ?? -1;
+    if (index < 0) return;
+    try {
+      await this.deps.client.patch(POD, pod.metadata.namespace!, pod.metadata.name!, [
+        { op: 'test', path: `/metadata/finalizers/${index}`, value: FINALIZER_JOB_TRACKING },
+        { op: 'remove', path: `/metadata/finalizers/${index}` },
+      ], 'json');
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  private async deletePods(job: Job, key: string, pods: Pod[], reason: string): Promise<void> {
+    const { client, expectations, recorder } = this.deps;
+    expectations.expectDeletions(key, pods.map((p) => p.metadata.uid!));
+    const results = await Promise.allSettled(
+      pods.map(async (pod) => {
+        const deleted = await client.delete(POD, pod.metadata.namespace!, pod.metadata.name!, {
+          preconditions: { uid: pod.metadata.uid! },
+        });
+        if (!deleted) expectations.deletionObserved(key, pod.metadata.uid!);
+        recorder.event(job, 'Normal', 'SuccessfulDelete', 'Delete', `Deleted pod: ${pod.metadata.name} (${reason})`);
+      }),
+    );
+    const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ pod: pods[i]!, err: r.reason as Error }] : []));
+    for (const { pod, err } of failed) {
+      expectations.deletionObserved(key, pod.metadata.uid!);
+      recorder.event(job, 'Warning', 'FailedDelete', 'Delete', `Error deleting pod ${pod.metadata.name}: ${err.message}`);
+    }
+    if (failed.length) throw failed[0]!.err;
+  }
+
+  /** Creates in batches of 1, 2, 4, …; stops at the first failing batch (as upstream's slow start). */
+  private async createPods(job: Job, key: string, pods: Pod[], ctx: ReconcileContext): Promise<void> {
+    const { client, expectations, recorder } = this.deps;
+    expectations.expectCreations(key, pods.length);
+    let next = 0;
+    for (let batch = SLOW_START_INITIAL_BATCH; next < pods.length; batch *= 2) {
+      const slice = pods.slice(next, next + batch);
+      next += slice.length;
+      const results = await Promise.allSettled(slice.map((pod) => client.create<Pod>(pod)));
+      let firstError: Error | undefined;
+      results.forEach((r, i) => {
+        if (r.status === 'fulfilled') {
+          recorder.event(job, 'Normal', 'SuccessfulCreate', 'Create', `Created pod: ${r.value.metadata.name}`);
+          return;
+        }
+        const err = r.reason as Error;
+        // A named (indexed) pod that already exists will be seen by the informer: not a failure.
+        if (isAlreadyExists(err)) return;
+        expectations.creationObserved(key);
+        firstError ??= err;
+        recorder.event(job, 'Warning', 'FailedCreate', 'Create', `Error creating pod for ${slice[i]!.metadata.generateName ?? slice[i]!.metadata.name}: ${err.message}`);
+      });
+      if (firstError) {
+        // The pods never attempted will not be observed either.
+        expectations.creationObserved(key, pods.length - next);
+        ctx.log.warn({ err: firstError.message, skipped: pods.length - next }, 'pod creation failed; stopping this round');
+        throw firstError;
+      }
+    }
+  }
+}
+
