@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '../../src/runtime/client/client.ts';
-import { isNotFound } from '../../src/runtime/client/errors.ts';
+import { isAlreadyExists, isNotFound } from '../../src/runtime/client/errors.ts';
 import { Manager } from '../../src/runtime/manager/manager.ts';
 import { RuntimeMetrics } from '../../src/runtime/metrics/metrics.ts';
 import { silentLogger } from '../../src/runtime/log.ts';
@@ -63,11 +63,14 @@ describe('manager', { timeout: 180_000 }, () => {
             throw 'a thrown string'; // eslint-disable-line @typescript-eslint/only-throw-error
           }
           if (!manager.cache.get(SECRET, req.namespace, req.name)) {
+            // The cache may not have our own earlier create yet: AlreadyExists means done.
             await client.create({
               apiVersion: 'v1',
               kind: 'Secret',
               metadata: { name: req.name, namespace: req.namespace, ownerReferences: [controllerRef(cm, CONFIGMAP)] },
               stringData: (cm.data as Record<string, string>) ?? {},
+            }).catch((err: unknown) => {
+              if (!isAlreadyExists(err)) throw err;
             });
             recorder.event(cm, 'Normal', 'SuccessfulCreate', 'Create', `Created secret ${req.name}`);
           }
