@@ -80,6 +80,7 @@ describe('Job controller', { timeout: 300_000 }, () => {
     assert.equal(job.status?.failed ?? 0, 0);
     assert.ok(job.status?.completionTime && job.status.startTime);
     assert.equal(job.status?.active ?? 0, 0);
+    assert.deepEqual(job.spec.selector, { matchLabels: { 'batch.tentacle.dev/controller-uid': job.metadata.uid } });
     const s = seen.get('pi-parallel')!;
     assert.equal(s.uids.size, 4, 'exactly four pods were created');
     assert.ok(s.maxActive <= 2, `at most 2 active pods, saw ${s.maxActive}`);
@@ -142,6 +143,12 @@ describe('Job controller', { timeout: 300_000 }, () => {
     assert.equal(job.status?.succeeded, 2);
     assert.equal(job.status?.conditions?.find((c) => c.type === 'Suspended')?.status, 'False');
     assert.ok(suspended.status?.startTime === undefined, 'startTime is set only once running');
+  });
+
+  test('ttlSecondsAfterFinished deletes the finished job', async () => {
+    await client.create(newJob('short-lived', { ttlSecondsAfterFinished: 2 }));
+    await finished('short-lived', 'Complete');
+    await waitFor(async () => (await client.find(JOB, namespace, 'short-lived')) === undefined, { what: 'TTL deletion' });
   });
 
   test('kill -9 of the operator mid-run loses and duplicates nothing', async () => {

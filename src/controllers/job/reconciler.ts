@@ -13,7 +13,7 @@ import { requestKey } from '../../runtime/types.ts';
 import type { Clock } from '../../runtime/util/clock.ts';
 import { semanticallyEqual } from '../../runtime/util/equality.ts';
 import { getControllerOf } from '../../runtime/util/owners.ts';
-import { FINALIZER_JOB_TRACKING, JOB, POD, type Job, type Pod } from '../../api/batch/types.ts';
+import { FINALIZER_JOB_TRACKING, JOB, LABEL_CONTROLLER_UID, POD, type Job, type Pod } from '../../api/batch/types.ts';
 import { decideJob, type JobAction } from './decide.ts';
 
 /** Upstream's slowStartInitialBatchSize: create 1, then 2, 4, … pods while creations keep succeeding. */
@@ -43,6 +43,12 @@ export class JobReconciler implements Reconciler {
       return {};
     }
     const uid = job.metadata.uid!;
+    if (!job.spec.manualSelector && !job.spec.selector) {
+      // As upstream's API server does at creation: the selector is the Job's own UID label (the
+      // CRD lets it be set once). The update event brings us back with the new spec.
+      await this.deps.client.patch(JOB, req.namespace, req.name, { spec: { selector: { matchLabels: { [LABEL_CONTROLLER_UID]: uid } } } }, 'merge');
+      return {};
+    }
     const pods = cache.byIndex<Pod>(POD, OWNER_UID_INDEX, uid).filter((p) => getControllerOf(p)?.uid === uid);
     const decision = decideJob({
       job,
