@@ -86,8 +86,11 @@ describe('CronJob controller', { timeout: 400_000 }, () => {
       const jobs = (await jobsOf('replace')).filter((j) => !j.metadata.deletionTimestamp);
       return jobs.length === 1 && jobs[0]!.metadata.name !== firstReplace!.metadata.name ? jobs : undefined;
     }, { what: 'Replace: the first job replaced by the second', timeoutMs: 30_000 });
-    const replaceStatus = (await client.get<CronJob>(CRONJOB, namespace, 'replace')).status!;
-    assert.deepEqual(replaceStatus.active?.map((r) => r.name), [replace[0]!.metadata.name]);
+    // The status follows the job changes in the same reconcile, just after them.
+    await waitFor(async () => {
+      const active = (await client.get<CronJob>(CRONJOB, namespace, 'replace')).status?.active ?? [];
+      return active.length === 1 && active[0]!.name === replace[0]!.metadata.name;
+    }, { what: 'Replace: status.active lists only the new job', timeoutMs: 10_000 });
   });
 
   test('an invalid time zone is reported with a Warning event, nothing is created', async () => {
