@@ -21,7 +21,7 @@
 import { ANNOTATION_CRONJOB_SCHEDULED_TIMESTAMP, API_VERSION, CRONJOB } from '../../api/batch/types.ts';
 import type { CronJob, CronJobStatus, Job, ObjectReference } from '../../api/batch/types.ts';
 import { controllerRef } from '../../runtime/util/owners.ts';
-import { parseTime, rfc3339 } from '../../runtime/util/time.ts';
+import { rfc3339, parseTimeOrUndefined } from '../../runtime/util/time.ts';
 import { isScheduleError, parseSchedule, validateTimeZone } from './schedule.ts';
 import type { Schedule } from './schedule.ts';
 
@@ -75,14 +75,6 @@ export function jobName(cronJob: CronJob, scheduledMs: number): string {
   return `${cronJob.metadata.name}-${Math.floor(scheduledMs / 60_000)}`;
 }
 
-function timeOrUndefined(s: string | undefined): number | undefined {
-  if (!s) return undefined;
-  try {
-    return parseTime(s);
-  } catch {
-    return undefined;
-  }
-}
 
 type Missed = 'none' | 'few' | 'many';
 
@@ -99,7 +91,7 @@ interface MostRecent {
  * in (earliest, now], and how many were missed, estimated from the interval between two activations.
  */
 function mostRecentScheduleTime(cj: CronJob, now: number, sched: Schedule, includeDeadline: boolean): MostRecent {
-  let earliest = timeOrUndefined(cj.status?.lastScheduleTime) ?? timeOrUndefined(cj.metadata.creationTimestamp) ?? now;
+  let earliest = parseTimeOrUndefined(cj.status?.lastScheduleTime) ?? parseTimeOrUndefined(cj.metadata.creationTimestamp) ?? now;
   const deadline = cj.spec.startingDeadlineSeconds;
   if (includeDeadline && typeof deadline === 'number') {
     earliest = Math.max(earliest, now - deadline * 1000);
@@ -174,8 +166,8 @@ function refMatches(ref: ObjectReference, job: Job): boolean {
 /** Sort key for pruning: the scheduled time, else the creation time; jobs with neither sort last. */
 function ageKey(job: Job): number {
   return (
-    timeOrUndefined(job.metadata.annotations?.[ANNOTATION_CRONJOB_SCHEDULED_TIMESTAMP]) ??
-    timeOrUndefined(job.metadata.creationTimestamp) ??
+    parseTimeOrUndefined(job.metadata.annotations?.[ANNOTATION_CRONJOB_SCHEDULED_TIMESTAMP]) ??
+    parseTimeOrUndefined(job.metadata.creationTimestamp) ??
     Number.POSITIVE_INFINITY
   );
 }
@@ -221,13 +213,13 @@ export function decideCronJob(obs: CronJobObservation): CronJobDecision {
   const prevActive = prev.active ?? [];
   const active: { ref: ObjectReference; job: Job; order: number }[] = [];
   const adopted: Job[] = [];
-  let lastSuccessful = timeOrUndefined(prev.lastSuccessfulTime);
+  let lastSuccessful = parseTimeOrUndefined(prev.lastSuccessfulTime);
   for (const job of obs.jobs) {
     const finished = finishedCondition(job);
     const order = prevActive.findIndex((r) => refMatches(r, job));
     const listed = prevActive[order];
     if (finished === 'Complete') {
-      const done = timeOrUndefined(job.status?.completionTime);
+      const done = parseTimeOrUndefined(job.status?.completionTime);
       if (done !== undefined && (lastSuccessful === undefined || done > lastSuccessful)) lastSuccessful = done;
     }
     if (job.metadata.deletionTimestamp) continue;
@@ -315,7 +307,7 @@ export function decideCronJob(obs: CronJobObservation): CronJobDecision {
   }
 
   const name = jobName(cj, scheduled);
-  if (active.some((a) => a.ref.name === name) || timeOrUndefined(prev.lastScheduleTime) === scheduled) {
+  if (active.some((a) => a.ref.name === name) || parseTimeOrUndefined(prev.lastScheduleTime) === scheduled) {
     return finish(nextWakeTime(cj, now, sched));
   }
 

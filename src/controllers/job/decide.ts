@@ -7,7 +7,7 @@ import {
 } from '../../api/batch/types.ts';
 import type { Job, JobCondition, JobConditionType, JobSpec, JobStatus, Pod } from '../../api/batch/types.ts';
 import { findCondition, setTypedCondition } from '../../runtime/util/conditions.ts';
-import { parseTime, rfc3339 } from '../../runtime/util/time.ts';
+import { rfc3339, parseTimeOrUndefined } from '../../runtime/util/time.ts';
 import { countIndexes, countOverlap, firstMissingIndexes, formatIndexes, hasIndex, mergeIntervals, parseIndexes, withIndexes } from './indexes.ts';
 import type { Interval } from './indexes.ts';
 import { backoffRecordFromPods, remainingBackoffForIndexMs, remainingBackoffMs } from './logic-backoff.ts';
@@ -94,14 +94,6 @@ interface PlannedCondition {
   message: string;
 }
 
-function timeOrUndefined(s: string | undefined): number | undefined {
-  if (!s) return undefined;
-  try {
-    return parseTime(s);
-  } catch {
-    return undefined;
-  }
-}
 
 function finishedConditionOf(status: JobStatus): JobCondition | undefined {
   return status.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
@@ -216,7 +208,7 @@ class Decider {
     if (held.length) this.out.actions.push({ type: 'removeFinalizer', pods: held });
     const ttl = this.spec.ttlSecondsAfterFinished;
     if (ttl !== undefined) {
-      const finishedAt = timeOrUndefined(cond.lastTransitionTime) ?? this.now;
+      const finishedAt = parseTimeOrUndefined(cond.lastTransitionTime) ?? this.now;
       const expireAt = finishedAt + ttl * 1000;
       if (this.now >= expireAt) this.out.deleteJob = true;
       else this.requeue(expireAt - this.now);
@@ -265,7 +257,7 @@ class Decider {
       } else {
         const deadline = this.spec.activeDeadlineSeconds;
         // A resumed Job's deadline restarts now (its startTime is reset below), not from before it was suspended.
-        const start = this.resuming() ? this.now : timeOrUndefined(this.status.startTime);
+        const start = this.resuming() ? this.now : parseTimeOrUndefined(this.status.startTime);
         if (deadline !== undefined && start !== undefined && !this.suspended) {
           const left = start + deadline * 1000 - this.now;
           if (left <= 0) {

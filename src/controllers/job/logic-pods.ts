@@ -8,7 +8,7 @@ import {
   FINALIZER_JOB_TRACKING,
 } from '../../api/batch/types.ts';
 import type { ContainerStatus, Job, Pod, PodFailurePolicyRule } from '../../api/batch/types.ts';
-import { parseTime } from '../../runtime/util/time.ts';
+import { parseTimeOrUndefined } from '../../runtime/util/time.ts';
 
 export function isTerminal(pod: Pod): boolean {
   const phase = pod.status?.phase;
@@ -79,14 +79,6 @@ export function indexAbsoluteFailureCount(pod: Pod): number {
   return annotationInt(pod, ANNOTATION_INDEX_FAILURE_COUNT) + annotationInt(pod, ANNOTATION_INDEX_IGNORED_FAILURE_COUNT);
 }
 
-function timeOf(s: string | undefined): number | undefined {
-  if (!s) return undefined;
-  try {
-    return parseTime(s);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * When the pod finished (upstream getFinishedTime): the latest container finishedAt if all containers
@@ -98,7 +90,7 @@ export function finishedTime(pod: Pod): number {
   let latest: number | undefined;
   let allDone = statuses.length > 0;
   for (const cs of statuses) {
-    const t = timeOf(cs.state?.terminated?.finishedAt);
+    const t = parseTimeOrUndefined(cs.state?.terminated?.finishedAt);
     if (t === undefined) {
       allDone = false;
       break;
@@ -108,12 +100,12 @@ export function finishedTime(pod: Pod): number {
   if (allDone && latest !== undefined) return latest;
   const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
   if (ready?.status === 'False') {
-    const t = timeOf(ready.lastTransitionTime);
+    const t = parseTimeOrUndefined(ready.lastTransitionTime);
     if (t !== undefined) return t;
   }
-  const deletion = timeOf(pod.metadata.deletionTimestamp);
+  const deletion = parseTimeOrUndefined(pod.metadata.deletionTimestamp);
   if (deletion !== undefined) return deletion - (pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000;
-  return timeOf(pod.metadata.creationTimestamp) ?? 0;
+  return parseTimeOrUndefined(pod.metadata.creationTimestamp) ?? 0;
 }
 
 function phaseOrdinal(pod: Pod): number {
@@ -130,7 +122,7 @@ function phaseOrdinal(pod: Pod): number {
 }
 
 function readySince(pod: Pod): number | undefined {
-  return timeOf(pod.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime);
+  return parseTimeOrUndefined(pod.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime);
 }
 
 function maxRestarts(pod: Pod): number {
@@ -166,8 +158,8 @@ export function compareForDeletion(a: Pod, b: Pod): number {
   const ca = maxRestarts(a);
   const cb = maxRestarts(b);
   if (ca !== cb) return cb - ca;
-  const ta = timeOf(a.metadata.creationTimestamp);
-  const tb = timeOf(b.metadata.creationTimestamp);
+  const ta = parseTimeOrUndefined(a.metadata.creationTimestamp);
+  const tb = parseTimeOrUndefined(b.metadata.creationTimestamp);
   if (ta !== tb) {
     if (ta === undefined) return -1;
     if (tb === undefined) return 1;

@@ -86,3 +86,13 @@ export function parseTime(s: string): number {
   const fractionMs = frac ? Number(`0.${frac}`) * 1000 : 0;
   return utcMs(year, month, day, hour, minute, second) - offsetMinutes * 60_000 + fractionMs;
 }
+
+/** parseTime for fields that may be absent or malformed (a status written by someone else): undefined then. */
+export function parseTimeOrUndefined(s: string | undefined): number | undefined {
+  if (!s) return undefined;
+  try {
+    return parseTime(s);
+  } catch {
+    return undefined;
+  }
+}
