@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import type { KubeObject } from '../src/runtime/types.ts';
 import { isConditionTrue } from '../src/runtime/util/conditions.ts';
 import { runOperator } from '../test/support/operator.ts';
+import { waitFor } from '../test/support/wait.ts';
 import { OPERATOR_USER, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, ratio } from './support.ts';
 
 const { values } = parseArgs({
@@ -105,9 +106,9 @@ try {
 }
 process.exit(exitCode);
 
-async function waitForDefaultServiceAccount(namespace: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await client.find({ group: '', version: 'v1', kind: 'ServiceAccount' }, namespace, 'default')) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function waitForDefaultServiceAccount(namespace: string): Promise<unknown> {
+  return waitFor(() => client.find({ group: '', version: 'v1', kind: 'ServiceAccount' }, namespace, 'default'), {
+    what: `ServiceAccount ${namespace}/default`,
+    intervalMs: 100,
+  });
 }

@@ -5,17 +5,13 @@ import { Client } from '../../src/runtime/client/client.ts';
 import { connectWith } from '../../src/runtime/client/connection.ts';
 import { RestClient } from '../../src/runtime/client/rest.ts';
 import type { RuntimeMetrics } from '../../src/runtime/metrics/metrics.ts';
+import { kubeconfigPath } from './kube.ts';
+
+export { kubeconfigPath };
 
 export const NAMESPACE = { group: '', version: 'v1', kind: 'Namespace' };
 export const CONFIGMAP = { group: '', version: 'v1', kind: 'ConfigMap' };
 export const SECRET = { group: '', version: 'v1', kind: 'Secret' };
-
-/** The admin kubeconfig of the control plane this test run shares (set by hack/test-integration.sh). */
-export function kubeconfigPath(): string {
-  const path = process.env.TENTACLE_KUBECONFIG;
-  if (!path) throw new Error('TENTACLE_KUBECONFIG is not set: run integration tests through `make test-integration`');
-  return path;
-}
 
 /** A client for a control plane; `server` overrides the address (e.g. a proxy in front of it). */
 export async function testClient(

@@ -140,19 +140,21 @@ export class Controller {
         outcome = 'success';
       }
     } catch (err) {
-      outcome = 'error';
-      if (!isConflict(err)) this.metrics?.reconcileErrors.inc(labels);
       if (isConflict(err)) {
         // Optimistic concurrency: our cache was behind. Not a failure; try again with fresh state.
         outcome = 'requeue';
         this.queue.addRateLimited(key);
         log.debug({ err: (err as Error).message }, 'conflict; requeueing');
-      } else if (err instanceof TerminalError) {
-        this.queue.forget(key);
-        log.error({ err }, 'reconcile failed terminally; not retrying');
-      } else if (!signal.aborted) {
-        this.queue.addRateLimited(key);
-        log.error({ err, retries: this.queue.numRequeues(key) }, 'reconcile failed; retrying with backoff');
+      } else {
+        outcome = 'error';
+        this.metrics?.reconcileErrors.inc(labels);
+        if (err instanceof TerminalError) {
+          this.queue.forget(key);
+          log.error({ err }, 'reconcile failed terminally; not retrying');
+        } else if (!signal.aborted) {
+          this.queue.addRateLimited(key);
+          log.error({ err, retries: this.queue.numRequeues(key) }, 'reconcile failed; retrying with backoff');
+        }
       }
     } finally {
       this.metrics?.activeWorkers.dec(labels);
