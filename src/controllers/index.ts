@@ -3,6 +3,7 @@
 import type { Manager } from '../runtime/manager/manager.ts';
 import { setupCronJobController } from './cronjob/index.ts';
 import { setupJobController } from './job/index.ts';
+import { setupStatefulSetController } from './statefulset/index.ts';
 
 export interface ControllerSetup {
   (manager: Manager): void;
@@ -11,4 +12,5 @@ export interface ControllerSetup {
 export const controllers: Record<string, ControllerSetup> = {
   job: setupJobController,
   cronjob: setupCronJobController,
+  statefulset: setupStatefulSetController,
 };

@@ -1,13 +1,17 @@
 // batch.tentacle.dev/v1alpha1 Job and CronJob: the batch/v1 API field for field (JSON shapes, as the
 // API server sends them), so a batch/v1 manifest works with only apiVersion changed.
 import type { KubeObject, LabelSelector, ObjectMeta } from '../../runtime/types.ts';
+import type { PodTemplateSpec } from '../core/types.ts';
+
+// The core kinds the batch controllers read, for the modules that import them from here.
+export { POD } from '../core/types.ts';
+export type { Container, ContainerStatus, Pod, PodSpec, PodStatus, PodTemplateSpec, RestartPolicy } from '../core/types.ts';
 
 export const GROUP = 'batch.tentacle.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 export const JOB = { group: GROUP, version: VERSION, kind: 'Job' };
 export const CRONJOB = { group: GROUP, version: VERSION, kind: 'CronJob' };
-export const POD = { group: '', version: 'v1', kind: 'Pod' };
 
 /** Labels and annotations on pods, upstream's names under our group, plus the short legacy forms. */
 export const LABEL_CONTROLLER_UID = `${GROUP}/controller-uid`;
@@ -22,31 +26,6 @@ export const ANNOTATION_INDEX_IGNORED_FAILURE_COUNT = `${GROUP}/job-index-ignore
 export const FINALIZER_JOB_TRACKING = `${GROUP}/job-tracking`;
 /** Annotation on Jobs created by a CronJob: the scheduled time (upstream batch.kubernetes.io/cronjob-scheduled-timestamp). */
 export const ANNOTATION_CRONJOB_SCHEDULED_TIMESTAMP = `${GROUP}/cronjob-scheduled-timestamp`;
-
-export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
-
-export interface Container {
-  name: string;
-  image?: string;
-  command?: string[];
-  args?: string[];
-  env?: { name: string; value?: string; valueFrom?: unknown }[];
-  [field: string]: unknown;
-}
-
-export interface PodSpec {
-  containers: Container[];
-  initContainers?: Container[];
-  restartPolicy?: RestartPolicy;
-  hostname?: string;
-  subdomain?: string;
-  [field: string]: unknown;
-}
-
-export interface PodTemplateSpec {
-  metadata?: ObjectMeta;
-  spec: PodSpec;
-}
 
 export interface PodFailurePolicyOnExitCodesRequirement {
   containerName?: string;
@@ -162,30 +141,4 @@ export interface CronJobStatus {
 export interface CronJob extends KubeObject {
   spec: CronJobSpec;
   status?: CronJobStatus;
-}
-
-// Pods as the Job controller reads them.
-export interface ContainerStatus {
-  name: string;
-  restartCount?: number;
-  ready?: boolean;
-  state?: {
-    running?: { startedAt?: string };
-    terminated?: { exitCode: number; reason?: string; finishedAt?: string };
-    waiting?: { reason?: string };
-  };
-  lastState?: ContainerStatus['state'];
-}
-
-export interface PodStatus {
-  phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
-  conditions?: { type: string; status: string; reason?: string; lastTransitionTime?: string }[];
-  containerStatuses?: ContainerStatus[];
-  initContainerStatuses?: ContainerStatus[];
-  startTime?: string;
-}
-
-export interface Pod extends KubeObject {
-  spec: PodSpec & { nodeName?: string };
-  status?: PodStatus;
 }

@@ -1,0 +1,114 @@
+// Core (v1) and other built-in shapes the controllers read and write, as the API server sends them
+// in JSON. Only the fields some controller uses are typed; the rest pass through untouched.
+import type { KubeObject, LabelSelector, ObjectMeta } from '../../runtime/types.ts';
+
+export const POD = { group: '', version: 'v1', kind: 'Pod' };
+export const PVC = { group: '', version: 'v1', kind: 'PersistentVolumeClaim' };
+export const PV = { group: '', version: 'v1', kind: 'PersistentVolume' };
+export const STORAGE_CLASS = { group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass' };
+export const CONTROLLER_REVISION = { group: 'apps', version: 'v1', kind: 'ControllerRevision' };
+
+export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+
+export interface Container {
+  name: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
+  env?: { name: string; value?: string; valueFrom?: unknown }[];
+  [field: string]: unknown;
+}
+
+export interface PodSpec {
+  containers: Container[];
+  initContainers?: Container[];
+  restartPolicy?: RestartPolicy;
+  hostname?: string;
+  subdomain?: string;
+  volumes?: Volume[];
+  [field: string]: unknown;
+}
+
+export interface Volume {
+  name: string;
+  persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
+  [source: string]: unknown;
+}
+
+export interface PodTemplateSpec {
+  metadata?: ObjectMeta;
+  spec: PodSpec;
+}
+
+// Pods as the controllers read them.
+export interface ContainerStatus {
+  name: string;
+  restartCount?: number;
+  ready?: boolean;
+  state?: {
+    running?: { startedAt?: string };
+    terminated?: { exitCode: number; reason?: string; finishedAt?: string };
+    waiting?: { reason?: string };
+  };
+  lastState?: ContainerStatus['state'];
+}
+
+export interface PodStatus {
+  phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+  conditions?: { type: string; status: string; reason?: string; lastTransitionTime?: string }[];
+  containerStatuses?: ContainerStatus[];
+  initContainerStatuses?: ContainerStatus[];
+  startTime?: string;
+}
+
+export interface Pod extends KubeObject {
+  spec: PodSpec & { nodeName?: string };
+  status?: PodStatus;
+}
+
+export interface PersistentVolumeClaimSpec {
+  accessModes?: string[];
+  selector?: LabelSelector;
+  /** Quantities; the CRD schema also lets a plain number through. */
+  resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
+  volumeName?: string;
+  storageClassName?: string;
+  volumeMode?: string;
+  [field: string]: unknown;
+}
+
+export interface PersistentVolumeClaimStatus {
+  phase?: 'Pending' | 'Bound' | 'Lost';
+  capacity?: Record<string, string>;
+  accessModes?: string[];
+  conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  [field: string]: unknown;
+}
+
+export interface PersistentVolumeClaim extends KubeObject {
+  spec: PersistentVolumeClaimSpec;
+  status?: PersistentVolumeClaimStatus;
+}
+
+/** A volumeClaimTemplates entry: a PVC without namespace or status. */
+export interface PersistentVolumeClaimTemplate {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec: PersistentVolumeClaimSpec;
+}
+
+export interface StorageClass extends KubeObject {
+  provisioner: string;
+  allowVolumeExpansion?: boolean;
+  reclaimPolicy?: string;
+  volumeBindingMode?: string;
+  parameters?: Record<string, string>;
+  mountOptions?: string[];
+}
+
+/** apps/v1 ControllerRevision: an immutable snapshot of a template, numbered. */
+export interface ControllerRevision extends KubeObject {
+  data?: unknown;
+  revision: number;
+}

@@ -1,0 +1,80 @@
+// The act half of revision history: makes the update revision exist (create, with upstream's hash
+// collision handling, or renumber on rollback), adopts orphaned revisions, and truncates history.
+import { STATEFULSET } from '../../api/apps/types.ts';
+import type { StatefulSet } from '../../api/apps/types.ts';
+import { CONTROLLER_REVISION } from '../../api/core/types.ts';
+import type { ControllerRevision } from '../../api/core/types.ts';
+import type { Cache } from '../../runtime/cache/cache.ts';
+import { OWNER_UID_INDEX } from '../../runtime/cache/store.ts';
+import type { Client } from '../../runtime/client/client.ts';
+import { isAlreadyExists, isNotFound } from '../../runtime/client/errors.ts';
+import { controllerRef, getControllerOf } from '../../runtime/util/owners.ts';
+import { matchesSelector } from '../../runtime/util/selectors.ts';
+import { equalRevisions, planUpdateRevision, sortRevisions, withCollisionCount } from './revisions.ts';
+
+export interface Revisions {
+  /** Every revision the set owns, oldest first (including a just-created one). */
+  sorted: ControllerRevision[];
+  update: ControllerRevision;
+  collisionCount: number;
+}
+
+/** Revisions the set controls, after adopting orphans that match its selector (as upstream). */
+export async function ownedRevisions(client: Client, cache: Cache, set: StatefulSet): Promise<ControllerRevision[]> {
+  const uid = set.metadata.uid!;
+  const owned = cache.byIndex<ControllerRevision>(CONTROLLER_REVISION, OWNER_UID_INDEX, uid).filter((r) => getControllerOf(r)?.uid === uid);
+  const orphans = cache
+    .list<ControllerRevision>(CONTROLLER_REVISION, { namespace: set.metadata.namespace ?? '' })
+    .filter((r) => !getControllerOf(r) && !r.metadata.deletionTimestamp && matchesSelector(set.spec.selector, r.metadata.labels));
+  for (const orphan of orphans) {
+    const ref = controllerRef(set, STATEFULSET);
+    try {
+      owned.push(
+        await client.patch<ControllerRevision>(CONTROLLER_REVISION, orphan.metadata.namespace!, orphan.metadata.name!, {
+          metadata: { ownerReferences: [...(orphan.metadata.ownerReferences ?? []), ref], resourceVersion: orphan.metadata.resourceVersion },
+        }, 'merge'),
+      );
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+  return owned;
+}
+
+/** Makes sure a revision of the set's current template exists and is the newest (upstream getStatefulSetRevisions). */
+export async function ensureUpdateRevision(client: Client, set: StatefulSet, owned: ControllerRevision[]): Promise<Revisions> {
+  let sorted = sortRevisions(owned);
+  let collisionCount = set.status?.collisionCount ?? 0;
+  const plan = planUpdateRevision(set, sorted);
+  if (plan.type === 'existing') return { sorted, update: plan.revision, collisionCount };
+  if (plan.type === 'renumber') {
+    const update = await client.update<ControllerRevision>({ ...plan.revision, revision: plan.to });
+    sorted = sortRevisions(sorted.map((r) => (r.metadata.name === update.metadata.name ? update : r)));
+    return { sorted, update, collisionCount };
+  }
+  let candidate = plan.revision;
+  for (;;) {
+    try {
+      const update = await client.create<ControllerRevision>(candidate);
+      return { sorted: [...sorted, update], update, collisionCount };
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+    }
+    // The name is taken: the same data (our cache is behind) is ours to use; other data is a hash collision.
+    const existing = await client.get<ControllerRevision>(CONTROLLER_REVISION, candidate.metadata.namespace!, candidate.metadata.name!);
+    if (equalRevisions(existing, candidate) && getControllerOf(existing)?.uid === set.metadata.uid) {
+      sorted = sortRevisions([...sorted.filter((r) => r.metadata.name !== existing.metadata.name), existing]);
+      return { sorted, update: existing, collisionCount };
+    }
+    collisionCount++;
+    candidate = withCollisionCount(candidate, set.metadata.name!, collisionCount);
+  }
+}
+
+export async function deleteRevisions(client: Client, revisions: ControllerRevision[]): Promise<void> {
+  for (const revision of revisions) {
+    await client.delete(CONTROLLER_REVISION, revision.metadata.namespace!, revision.metadata.name!, {
+      preconditions: { uid: revision.metadata.uid! },
+    });
+  }
+}

@@ -1,0 +1,178 @@
+// A StatefulSet pod's stable identity and health, as upstream's stateful_set_utils.go: the name
+// `<set>-<ordinal>`, hostname and subdomain, the pod-name / pod-index / revision labels, and one
+// volume per claim template pointing at `<template>-<set>-<ordinal>`.
+import { LABEL_POD_INDEX, LABEL_POD_NAME, LABEL_REVISION_HASH, STATEFULSET } from '../../api/apps/types.ts';
+import type { StatefulSet } from '../../api/apps/types.ts';
+import { POD } from '../../api/core/types.ts';
+import type { Pod, PodSpec, Volume } from '../../api/core/types.ts';
+import { apiVersionOf } from '../../runtime/types.ts';
+import { controllerRef } from '../../runtime/util/owners.ts';
+import { parseTimeOrUndefined } from '../../runtime/util/time.ts';
+
+const statefulPodName = /^(.*)-([0-9]+)$/;
+const MAX_INT32 = 2_147_483_647;
+
+/** The parent name and ordinal a pod name encodes; ordinal -1 when it encodes none. */
+export function parentAndOrdinal(podName: string): { parent: string; ordinal: number } {
+  const match = statefulPodName.exec(podName);
+  if (!match) return { parent: '', ordinal: -1 };
+  const ordinal = Number(match[2]);
+  return { parent: match[1]!, ordinal: ordinal <= MAX_INT32 ? ordinal : -1 };
+}
+
+export function ordinalOf(pod: Pod): number {
+  return parentAndOrdinal(pod.metadata.name ?? '').ordinal;
+}
+
+export function startOrdinal(set: StatefulSet): number {
+  return set.spec.ordinals?.start ?? 0;
+}
+
+export function replicasOf(set: StatefulSet): number {
+  return set.spec.replicas ?? 1;
+}
+
+/** The last ordinal in range (start - 1 when replicas is 0). */
+export function endOrdinal(set: StatefulSet): number {
+  return startOrdinal(set) + replicasOf(set) - 1;
+}
+
+export function inOrdinalRange(pod: Pod, set: StatefulSet): boolean {
+  const ordinal = ordinalOf(pod);
+  return ordinal >= startOrdinal(set) && ordinal <= endOrdinal(set);
+}
+
+export function podName(set: StatefulSet, ordinal: number): string {
+  return `${set.metadata.name}-${ordinal}`;
+}
+
+export function claimName(set: StatefulSet, templateName: string, ordinal: number): string {
+  return `${templateName}-${set.metadata.name}-${ordinal}`;
+}
+
+/** Whether the pod's name says it belongs to this set (upstream isMemberOf). */
+export function isMemberOf(set: StatefulSet, pod: Pod): boolean {
+  return parentAndOrdinal(pod.metadata.name ?? '').parent === set.metadata.name;
+}
+
+export function identityMatches(set: StatefulSet, pod: Pod): boolean {
+  const { parent, ordinal } = parentAndOrdinal(pod.metadata.name ?? '');
+  return (
+    ordinal >= 0 &&
+    parent === set.metadata.name &&
+    pod.metadata.name === podName(set, ordinal) &&
+    pod.metadata.namespace === set.metadata.namespace &&
+    pod.metadata.labels?.[LABEL_POD_NAME] === pod.metadata.name
+  );
+}
+
+export function storageMatches(set: StatefulSet, pod: Pod): boolean {
+  const ordinal = ordinalOf(pod);
+  if (ordinal < 0) return false;
+  const volumes = new Map((pod.spec.volumes ?? []).map((v) => [v.name, v]));
+  return (set.spec.volumeClaimTemplates ?? []).every((template) => {
+    const name = template.metadata.name ?? '';
+    return volumes.get(name)?.persistentVolumeClaim?.claimName === claimName(set, name, ordinal);
+  });
+}
+
+/** Sets the name, namespace and the pod-name / pod-index labels (upstream updateIdentity). */
+export function withIdentity(set: StatefulSet, pod: Pod): Pod {
+  const ordinal = ordinalOf(pod);
+  const name = podName(set, ordinal);
+  const labels = { ...(pod.metadata.labels ?? {}), [LABEL_POD_NAME]: name, [LABEL_POD_INDEX]: String(ordinal) };
+  const metadata = { ...pod.metadata, name, labels };
+  if (set.metadata.namespace !== undefined) metadata.namespace = set.metadata.namespace;
+  return { ...pod, metadata };
+}
+
+/** One PVC volume per claim template first, then the pod's other volumes (upstream updateStorage). */
+export function withStorage(set: StatefulSet, pod: Pod): Pod {
+  const ordinal = ordinalOf(pod);
+  const templates = (set.spec.volumeClaimTemplates ?? []).map((t) => t.metadata.name ?? '');
+  const claimVolumes: Volume[] = templates.map((name) => ({
+    name,
+    persistentVolumeClaim: { claimName: claimName(set, name, ordinal) },
+  }));
+  const others = (pod.spec.volumes ?? []).filter((v) => !templates.includes(v.name));
+  const volumes = [...claimVolumes, ...others];
+  return { ...pod, spec: { ...pod.spec, volumes } };
+}
+
+/**
+ * The pod for `ordinal` from `set`'s template (upstream newStatefulSetPod + setPodRevision): template
+ * labels, annotations and finalizers, a controller reference, hostname = pod name, subdomain =
+ * serviceName, identity labels, claim volumes and the revision label.
+ */
+export function newStatefulPod(set: StatefulSet, ordinal: number, revision: string): Pod {
+  const template = set.spec.template;
+  const spec = structuredClone<PodSpec>(template.spec);
+  const name = podName(set, ordinal);
+  spec.hostname = name;
+  if (set.spec.serviceName) spec.subdomain = set.spec.serviceName;
+  else delete spec.subdomain;
+  const metadata: Pod['metadata'] = {
+    name,
+    labels: { ...(template.metadata?.labels ?? {}), [LABEL_REVISION_HASH]: revision },
+    ownerReferences: [controllerRef(set, STATEFULSET)],
+  };
+  if (template.metadata?.annotations) metadata.annotations = { ...template.metadata.annotations };
+  if (template.metadata?.finalizers) metadata.finalizers = [...template.metadata.finalizers];
+  const pod: Pod = { apiVersion: apiVersionOf(POD), kind: POD.kind, metadata, spec };
+  return withStorage(set, withIdentity(set, pod));
+}
+
+export function revisionOf(pod: Pod): string {
+  return pod.metadata.labels?.[LABEL_REVISION_HASH] ?? '';
+}
+
+// Health, as upstream: a pod "is created" once the API server has given it a phase.
+export function isCreated(pod: Pod): boolean {
+  return !!pod.status?.phase;
+}
+export function isPending(pod: Pod): boolean {
+  return pod.status?.phase === 'Pending';
+}
+export function isFailed(pod: Pod): boolean {
+  return pod.status?.phase === 'Failed';
+}
+export function isSucceeded(pod: Pod): boolean {
+  return pod.status?.phase === 'Succeeded';
+}
+export function isTerminating(pod: Pod): boolean {
+  return !!pod.metadata.deletionTimestamp;
+}
+
+function readyCondition(pod: Pod) {
+  return pod.status?.conditions?.find((c) => c.type === 'Ready');
+}
+
+export function isPodReady(pod: Pod): boolean {
+  return readyCondition(pod)?.status === 'True';
+}
+
+export function isRunningAndReady(pod: Pod): boolean {
+  return pod.status?.phase === 'Running' && isPodReady(pod);
+}
+
+/**
+ * podutil.IsPodAvailable: Ready, and Ready for at least minReadySeconds (a Ready condition without a
+ * transition time counts as available only when minReadySeconds is 0).
+ */
+export function isAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
+  if (!isPodReady(pod)) return false;
+  if (minReadySeconds === 0) return true;
+  const since = parseTimeOrUndefined(readyCondition(pod)?.lastTransitionTime);
+  return since !== undefined && since + minReadySeconds * 1000 <= now;
+}
+
+/** When a Ready pod becomes available, if it is not yet (for requeueing). */
+export function availableAt(pod: Pod, minReadySeconds: number): number | undefined {
+  if (!isPodReady(pod) || minReadySeconds === 0) return undefined;
+  const since = parseTimeOrUndefined(readyCondition(pod)?.lastTransitionTime);
+  return since === undefined ? undefined : since + minReadySeconds * 1000;
+}
+
+export function isUnavailable(pod: Pod, minReadySeconds: number, now: number): boolean {
+  return !isAvailable(pod, minReadySeconds, now) || isTerminating(pod);
+}

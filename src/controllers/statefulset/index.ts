@@ -1,0 +1,54 @@
+// Wires the StatefulSet controller into a manager: StatefulSets, the pods they own, the claims of
+// their templates (matched by the selector labels every claim carries), and StorageClasses for
+// resizing. Expectations are fed by the pod informer.
+import { STATEFULSET, type StatefulSet } from '../../api/apps/types.ts';
+import { CONTROLLER_REVISION, POD, PVC, STORAGE_CLASS } from '../../api/core/types.ts';
+import type { ControllerRevision, PersistentVolumeClaim, Pod, StorageClass } from '../../api/core/types.ts';
+import { Expectations } from '../../runtime/controller/expectations.ts';
+import { enqueueForOwner } from '../../runtime/controller/handler.ts';
+import type { Manager } from '../../runtime/manager/manager.ts';
+import { requestKey } from '../../runtime/types.ts';
+import { matchesSelector } from '../../runtime/util/selectors.ts';
+import { StatefulSetReconciler } from './reconciler.ts';
+
+/** Upstream's default --concurrent-statefulset-syncs. */
+export const DEFAULT_WORKERS = 5;
+
+export function setupStatefulSetController(manager: Manager, options: { workers?: number } = {}): void {
+  const expectations = new Expectations({ clock: manager.clock });
+  const ownerOf = enqueueForOwner(STATEFULSET);
+  const observe = (pod: Pod, fn: (key: string) => void) => {
+    for (const req of ownerOf(pod)) fn(requestKey(req));
+  };
+  manager.cache.informerFor<Pod>(POD).addHandler({
+    onAdd: (pod, initial) => !initial && observe(pod, (key) => expectations.creationObserved(key)),
+    onUpdate: (old, pod) => {
+      if (!old.metadata.deletionTimestamp && pod.metadata.deletionTimestamp) {
+        observe(pod, (key) => expectations.deletionObserved(key, pod.metadata.uid!));
+      }
+    },
+    onDelete: (pod) => observe(pod, (key) => expectations.deletionObserved(key, pod.metadata.uid!)),
+  });
+  manager.cache.informerFor<ControllerRevision>(CONTROLLER_REVISION);
+  manager.cache.informerFor<StorageClass>(STORAGE_CLASS);
+  const setsForClaim = (claim: PersistentVolumeClaim) =>
+    manager.cache
+      .list<StatefulSet>(STATEFULSET, { namespace: claim.metadata.namespace ?? '' })
+      .filter((set) => (set.spec.volumeClaimTemplates?.length ?? 0) > 0 && matchesSelector(set.spec.selector, claim.metadata.labels))
+      .map((set) => ({ namespace: set.metadata.namespace ?? '', name: set.metadata.name! }));
+  manager
+    .controller('statefulset')
+    .for<StatefulSet>(STATEFULSET)
+    .owns<Pod>(POD)
+    .watches<PersistentVolumeClaim>(PVC, setsForClaim)
+    .withOptions({ maxConcurrentReconciles: options.workers ?? DEFAULT_WORKERS })
+    .complete(
+      new StatefulSetReconciler({
+        client: manager.client,
+        cache: manager.cache,
+        expectations,
+        recorder: manager.eventRecorder('statefulset-controller'),
+        clock: manager.clock,
+      }),
+    );
+}
