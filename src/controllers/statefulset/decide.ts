@@ -22,6 +22,7 @@ import {
   isUnavailable,
   newStatefulPod,
   ordinalOf,
+  podName,
   replicasOf,
   revisionOf,
   startOrdinal,
@@ -197,7 +198,9 @@ export function decideStatefulSet(obs: StatefulSetObservation): StatefulSetDecis
       if (claims?.length) emit({ type: 'createClaims', pod, claims });
     }
     if (monotonic && (isTerminating(pod) || !isRunningAndReady(pod) || !isAvailable(pod, minReady, now))) return done();
-    if (!identityMatches(set, pod) || !storageMatches(set, pod)) {
+    // A pod whose name is not canonical (`web-01`) cannot be renamed; leave it rather than write elsewhere.
+    const canonical = pod.metadata.name === podName(set, ordinalOf(pod));
+    if (canonical && (!identityMatches(set, pod) || !storageMatches(set, pod))) {
       emit({ type: 'updatePod', pod: withStorage(set, withIdentity(set, pod)) });
     }
     for (const claim of staleClaimOwners(obs, pod)) emit(claim);
