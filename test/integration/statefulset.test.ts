@@ -297,6 +297,22 @@ describe('StatefulSet controller', { timeout: 600_000 }, () => {
     await waitFor(async () => !(await claim('data-gc-0')), { what: 'data-gc-0 collected with the set' });
   });
 
+  test('delete --cascade=orphan keeps pods and revisions; a new set adopts them without restarting a pod', async () => {
+    await client.create(newSet('orphan', { replicas: 2 }));
+    const first = await readySet('orphan', 2);
+    const podUids = livePods('orphan').map((p) => p.metadata.uid).sort();
+    await client.delete(STATEFULSET, namespace, 'orphan', { propagationPolicy: 'Orphan' });
+    await waitFor(async () => !(await client.find(STATEFULSET, namespace, 'orphan')), { what: 'orphan deleted' });
+    const revision = () => client.find<ControllerRevision>(CONTROLLER_REVISION, namespace, first.status!.updateRevision!);
+    assert.ok(await revision(), 'the revision outlives its set');
+    assert.ok(livePods('orphan').every((p) => !p.metadata.ownerReferences?.length), 'pods orphaned');
+    const again = await client.create(newSet('orphan', { replicas: 2 }));
+    await readySet('orphan', 2);
+    await waitFor(() => livePods('orphan').every((p) => p.metadata.ownerReferences?.[0]?.uid === again.metadata.uid) || undefined, { what: 'pods adopted' });
+    assert.deepEqual(livePods('orphan').map((p) => p.metadata.uid).sort(), podUids, 'the same pods, not restarted');
+    assert.equal((await revision())?.metadata.ownerReferences?.[0]?.uid, again.metadata.uid, 'the revision adopted');
+  });
+
   test('kill -9 mid-rollout: no ordinal gets a second pod, order still holds', async () => {
     await client.create(newSet('crash', { replicas: 6 }));
     await waitFor(() => livePods('crash').length >= 2 || undefined, { what: 'rollout under way' });

@@ -19,13 +19,17 @@ export interface Revisions {
   collisionCount: number;
 }
 
-/** Revisions the set controls, after adopting orphans that match its selector (as upstream). */
-export async function ownedRevisions(client: Client, cache: Cache, set: StatefulSet): Promise<ControllerRevision[]> {
+/**
+ * Revisions the set controls, after adopting orphans that match its selector (as upstream), if
+ * `canAdopt` confirms the set is not being deleted (the garbage collector orphans them then).
+ */
+export async function ownedRevisions(client: Client, cache: Cache, set: StatefulSet, canAdopt: () => Promise<boolean>): Promise<ControllerRevision[]> {
   const uid = set.metadata.uid!;
   const owned = cache.byIndex<ControllerRevision>(CONTROLLER_REVISION, OWNER_UID_INDEX, uid).filter((r) => getControllerOf(r)?.uid === uid);
   const orphans = cache
     .list<ControllerRevision>(CONTROLLER_REVISION, { namespace: set.metadata.namespace ?? '' })
     .filter((r) => !getControllerOf(r) && !r.metadata.deletionTimestamp && matchesSelector(set.spec.selector, r.metadata.labels));
+  if (!orphans.length || !(await canAdopt())) return owned;
   for (const orphan of orphans) {
     const ref = controllerRef(set, STATEFULSET);
     try {
@@ -42,7 +46,7 @@ export async function ownedRevisions(client: Client, cache: Cache, set: Stateful
 }
 
 /** Makes sure a revision of the set's current template exists and is the newest (upstream getStatefulSetRevisions). */
-export async function ensureUpdateRevision(client: Client, set: StatefulSet, owned: ControllerRevision[]): Promise<Revisions> {
+export async function ensureUpdateRevision(client: Client, cache: Cache, set: StatefulSet, owned: ControllerRevision[]): Promise<Revisions> {
   let sorted = sortRevisions(owned);
   let collisionCount = set.status?.collisionCount ?? 0;
   const plan = planUpdateRevision(set, sorted);
@@ -60,11 +64,11 @@ export async function ensureUpdateRevision(client: Client, set: StatefulSet, own
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
     }
-    // The name is taken: the same data (our cache is behind) is ours to use; other data is a hash collision.
-    const existing = await client.get<ControllerRevision>(CONTROLLER_REVISION, candidate.metadata.namespace!, candidate.metadata.name!);
-    if (equalRevisions(existing, candidate) && getControllerOf(existing)?.uid === set.metadata.uid) {
-      sorted = sortRevisions([...sorted.filter((r) => r.metadata.name !== existing.metadata.name), existing]);
-      return { sorted, update: existing, collisionCount };
+    // The name is taken. If our cache does not show it yet, the cache is behind: retry once it does.
+    // If it shows other data under that name, that is a hash collision: try the next collision count.
+    const existing = cache.get<ControllerRevision>(CONTROLLER_REVISION, candidate.metadata.namespace!, candidate.metadata.name!);
+    if (!existing || equalRevisions(existing, candidate)) {
+      throw new Error(`revision ${candidate.metadata.name} exists but is not in the cache yet; retrying`);
     }
     collisionCount++;
     candidate = withCollisionCount(candidate, set.metadata.name!, collisionCount);

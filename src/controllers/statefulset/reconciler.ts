@@ -35,6 +35,8 @@ export interface StatefulSetReconcilerDeps {
 export class StatefulSetReconciler implements Reconciler {
   private readonly deps: StatefulSetReconcilerDeps;
   private readonly actor: StatefulSetActor;
+  /** Per set, the resourceVersion our last status write returned. */
+  private readonly statusWrites = new Map<string, string>();
 
   constructor(deps: StatefulSetReconcilerDeps) {
     this.deps = deps;
@@ -47,6 +49,7 @@ export class StatefulSetReconciler implements Reconciler {
     const set = cache.get<StatefulSet>(STATEFULSET, req.namespace, req.name);
     if (!set) {
       expectations.delete(key);
+      this.statusWrites.delete(key);
       return {};
     }
     const selectorError = validateSelector(set.spec.selector);
@@ -55,15 +58,20 @@ export class StatefulSetReconciler implements Reconciler {
       recorder.event(set, 'Warning', 'InvalidSelector', 'Sync', `invalid selector: ${selectorError}`);
       return {};
     }
+    if (this.cacheBehindOwnWrite(key, set)) {
+      ctx.log.debug('waiting for the cache to see our last status write');
+      return {};
+    }
     if (!expectations.satisfied(key)) {
       ctx.log.debug(expectations.pending(key), 'waiting for the cache to see our pod writes');
       return {};
     }
 
-    const owned = await ownedRevisions(client, cache, set);
-    const { sorted, update, collisionCount } = await ensureUpdateRevision(client, set, owned);
+    const canAdopt = this.adoptionCheck(set);
+    const owned = await ownedRevisions(client, cache, set, canAdopt);
+    const { sorted, update, collisionCount } = await ensureUpdateRevision(client, cache, set, owned);
     const current = currentRevisionOf(set, sorted, update);
-    const pods = await this.podsOf(set);
+    const pods = await this.podsOf(set, canAdopt);
     const namespace = set.metadata.namespace ?? '';
     const decision = decideStatefulSet({
       set,
@@ -88,7 +96,8 @@ export class StatefulSetReconciler implements Reconciler {
     }
     // As upstream, the status is written even when an action failed; the error then retries the set.
     if (!semanticallyEqual(set.status ?? {}, decision.status)) {
-      await client.updateStatus<StatefulSet>({ ...set, status: decision.status });
+      const written = await client.updateStatus<StatefulSet>({ ...set, status: decision.status });
+      if (written.metadata.resourceVersion) this.statusWrites.set(key, written.metadata.resourceVersion);
     }
     if (failure) throw failure;
 
@@ -98,17 +107,52 @@ export class StatefulSetReconciler implements Reconciler {
   }
 
   /**
-   * The set's pods: those it controls whose names carry its name, plus orphans that match its
-   * selector and name, adopted (upstream ClaimPods). A set being deleted adopts nothing.
+   * Whether the cached set is older than our own last status write (upstream's consistency store): a
+   * reconcile on it would compute from stale status and its write would only conflict. The watch event
+   * of our write enqueues the set again. resourceVersions are compared as the integers etcd makes them;
+   * one that is not an integer disables the check.
    */
-  private async podsOf(set: StatefulSet): Promise<Pod[]> {
+  private cacheBehindOwnWrite(key: string, set: StatefulSet): boolean {
+    const written = this.statusWrites.get(key);
+    const cached = set.metadata.resourceVersion;
+    if (written === undefined || cached === undefined || !/^\d+$/.test(written) || !/^\d+$/.test(cached)) return false;
+    if (BigInt(cached) >= BigInt(written)) {
+      this.statusWrites.delete(key);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Whether the set may adopt orphans, asked of the API server at most once per reconcile (upstream's
+   * RecheckDeletionTimestamp): while `kubectl delete --cascade=orphan` runs, the garbage collector
+   * strips owner references that a cached, not-yet-deleting set would put straight back, and the
+   * collector would then delete what it had just orphaned.
+   */
+  private adoptionCheck(set: StatefulSet): () => Promise<boolean> {
+    let answer: Promise<boolean> | undefined;
+    return () => {
+      answer ??= (async () => {
+        if (set.metadata.deletionTimestamp) return false;
+        const fresh = await this.deps.client.find<StatefulSet>(STATEFULSET, set.metadata.namespace ?? '', set.metadata.name!);
+        return !!fresh && fresh.metadata.uid === set.metadata.uid && !fresh.metadata.deletionTimestamp;
+      })();
+      return answer;
+    };
+  }
+
+  /**
+   * The set's pods: those it controls whose names carry its name, plus orphans that match its
+   * selector and name, adopted (upstream ClaimPods) when `canAdopt` allows.
+   */
+  private async podsOf(set: StatefulSet, canAdopt: () => Promise<boolean>): Promise<Pod[]> {
     const { cache, client } = this.deps;
     const uid = set.metadata.uid!;
     const pods = cache.byIndex<Pod>(POD, OWNER_UID_INDEX, uid).filter((p) => getControllerOf(p)?.uid === uid && isMemberOf(set, p));
-    if (set.metadata.deletionTimestamp) return pods;
     const orphans = cache
       .list<Pod>(POD, { namespace: set.metadata.namespace ?? '' })
       .filter((p) => !getControllerOf(p) && !p.metadata.deletionTimestamp && isMemberOf(set, p) && matchesSelector(set.spec.selector, p.metadata.labels));
+    if (!orphans.length || !(await canAdopt())) return pods;
     for (const orphan of orphans) {
       try {
         pods.push(

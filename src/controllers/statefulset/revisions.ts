@@ -54,7 +54,10 @@ export function revisionName(setName: string, hash: string): string {
 
 /** A new (unsaved) revision of the set's current template (upstream newRevision). */
 export function newRevision(set: StatefulSet, revision: number, collisionCount: number): ControllerRevision {
-  const data = revisionData(set.spec.template);
+  // Keys sorted as Go sorts map keys: the API server re-encodes `data` that way whenever the revision
+  // is patched (adoption, the garbage collector orphaning it), and rejects changed bytes as a change to
+  // an immutable field.
+  const data = JSON.parse(canonicalJson(revisionData(set.spec.template))) as unknown;
   const hash = hashRevisionData(data, collisionCount);
   const metadata: ControllerRevision['metadata'] = {
     name: revisionName(set.metadata.name ?? '', hash),

@@ -76,7 +76,7 @@ export class RestClient {
     };
     let body: string | undefined;
     if (req.body !== undefined) {
-      body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+      body = typeof req.body === 'string' ? req.body : goJson(req.body);
       headers['content-type'] = req.contentType ?? 'application/json';
     }
     const started = performance.now();
@@ -116,4 +116,14 @@ function describe(req: RestRequest): string {
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * JSON as Go's encoding/json writes it: `<`, `>`, `&`, U+2028 and U+2029 escaped. These characters
+ * can only occur inside strings, so the replacement keeps the document's meaning; it keeps embedded raw
+ * JSON (a ControllerRevision's `data`) byte-identical to what the API server produces when it re-encodes
+ * the object for a patch, which immutability checks compare.
+ */
+export function goJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
