@@ -1,6 +1,8 @@
 // Events (events.k8s.io/v1) recorded in the background, so a reconcile never waits on them or fails
 // because of them. The same event repeated within six minutes becomes one Event with a growing
-// `series.count` (client-go's isomorphic-event rule) instead of a new object each time.
+// `series.count` (client-go's isomorphic-event rule) instead of a new object each time. As client-go's
+// EventSourceObjectSpamFilter, each object may have 25 events at once and one more per 5 minutes after
+// that: a controller busy with one object (a 500-pod rollout) cannot flood the API server with Events.
 import { hostname } from 'node:os';
 import type { Client } from '../client/client.ts';
 import { isNotFound } from '../client/errors.ts';
@@ -16,6 +18,10 @@ const EVENTS = { group: 'events.k8s.io', version: 'v1', kind: 'Event' };
 const SERIES_WINDOW_MS = 6 * 60_000;
 const MAX_PENDING = 1000;
 const MAX_NOTE = 1024;
+/** client-go's defaultSpamBurst and defaultSpamQPS (one token per 300 s), and its LRU size. */
+const SPAM_BURST = 25;
+const SPAM_REFILL_MS = 300_000;
+const MAX_SPAM_ENTRIES = 4096;
 
 export interface EventRecorder {
   /** Records that `action` happened to `regarding` for `reason` (CamelCase, upstream names). */
@@ -37,6 +43,7 @@ export class Recorder implements EventRecorder {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly sent = new Map<string, Sent>();
+  private readonly budgets = new Map<string, { tokens: number; at: number }>();
   private readonly pending: (() => Promise<void>)[] = [];
   private flushing: Promise<void> | undefined;
 
@@ -50,12 +57,33 @@ export class Recorder implements EventRecorder {
   }
 
   event(regarding: KubeObject, type: EventType, reason: string, action: string, note: string): void {
+    if (!this.withinBudget(regarding)) {
+      this.log.debug({ reason, name: regarding.metadata.name }, 'event budget of this object spent; dropping event');
+      return;
+    }
     if (this.pending.length >= MAX_PENDING) {
       this.log.warn({ reason, name: regarding.metadata.name }, 'event queue full; dropping event');
       return;
     }
     this.pending.push(() => this.write(regarding, type, reason, action, note.slice(0, MAX_NOTE)));
     this.flushing ??= this.flush();
+  }
+
+  /** Takes a token from the object's bucket (burst 25, one back every 5 minutes). */
+  private withinBudget(regarding: KubeObject): boolean {
+    const { namespace, name, uid } = regarding.metadata;
+    const key = `${namespace ?? ''}/${name ?? ''}/${uid ?? ''}`;
+    const now = this.clock.now();
+    const budget = this.budgets.get(key) ?? { tokens: SPAM_BURST, at: now };
+    const refilled = Math.min(SPAM_BURST, budget.tokens + (now - budget.at) / SPAM_REFILL_MS);
+    this.budgets.delete(key); // re-inserted last: Map order is the LRU order
+    if (this.budgets.size >= MAX_SPAM_ENTRIES) this.budgets.delete(this.budgets.keys().next().value!);
+    if (refilled < 1) {
+      this.budgets.set(key, { tokens: refilled, at: now });
+      return false;
+    }
+    this.budgets.set(key, { tokens: refilled - 1, at: now });
+    return true;
   }
 
   /** Resolves when every event recorded so far has been written (or given up). */
