@@ -47,7 +47,8 @@ try {
       const items = await allSets();
       return items.length === sets && items.every((s) => {
         const st = s.status;
-        return st?.observedGeneration === s.metadata.generation && st.readyReplicas === replicas && st.updatedReplicas === replicas &&
+        if (!st) return false;
+        return st.observedGeneration === s.metadata.generation && st.readyReplicas === replicas && st.updatedReplicas === replicas &&
           st.currentRevision === st.updateRevision && revisionChanged(s);
       });
     };
