@@ -2,7 +2,7 @@
 SHELL := /usr/bin/env bash
 export PATH := $(CURDIR)/bin:$(PATH)
 
-.PHONY: all dev test deps tools lint typecheck test-unit test-integration build clean cluster-up cluster-down help
+.PHONY: all dev test deps tools lint typecheck test-unit test-integration build chart-crds clean cluster-up cluster-down help
 
 all: test
 
@@ -11,6 +11,7 @@ help:
 	@echo "make test              lint, typecheck, unit and integration tests (own control plane)"
 	@echo "make deps              Node.js 24, npm packages, system packages, pinned binaries"
 	@echo "make cluster-up|down   the dev control plane alone (.dev/kubeconfig)"
+	@echo "make chart-crds        copy crds/ into the Helm chart (charts/tentacle/files/crds)"
 
 bin/node: hack/node.sh hack/versions.env
 	hack/node.sh
@@ -33,6 +34,10 @@ typecheck: node_modules/.installed
 
 build: node_modules/.installed
 	npx tsc -p tsconfig.build.json
+
+# The chart's copy of crds/ (Helm cannot read outside the chart); test/e2e/chart.test.ts checks it.
+chart-crds:
+	hack/sync-chart-crds.sh
 
 test-unit: node_modules/.installed
 	node --test --test-reporter=spec 'test/unit/**/*.test.ts'

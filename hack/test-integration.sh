@@ -5,7 +5,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export PATH="$ROOT/bin:$PATH"
-dir="$ROOT/.dev/test"
+dir="${TENTACLE_TEST_DIR:-$ROOT/.dev/test}"
 stop() { node hack/cluster/cli.ts down --dir "$dir" >/dev/null 2>&1 || true; }
 trap stop EXIT
 trap 'stop; exit 130' INT TERM
@@ -17,5 +17,5 @@ if compgen -G "crds/*.yaml" >/dev/null; then
   kubectl --kubeconfig "$TENTACLE_KUBECONFIG" wait --for=condition=Established --timeout=60s -f crds/ >/dev/null
 fi
 files=("$@")
-((${#files[@]})) || mapfile -t files < <(find test/integration -name '*.test.ts' | sort)
+((${#files[@]})) || mapfile -t files < <(find test/integration test/e2e -name '*.test.ts' | sort)
 node --test --test-reporter=spec --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=600000 "${files[@]}"

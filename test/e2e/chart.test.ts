@@ -1,0 +1,247 @@
+// The Helm chart as a user installs it: lint, rendering under every CI values file (conventions,
+// security, RBAC shape, metrics objects), failures with clear messages on bad values, the CRDs being
+// exactly crds/, and every rendered object accepted by the real API server (dry run).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import yaml from 'js-yaml';
+import { createNamespace, deleteNamespace, kubectl } from '../support/kube.ts';
+import { all, CHART, ciValuesFiles, find, helm, render, REPO, run, triples, type Manifest, type PolicyRule } from './support.ts';
+
+const MONITORING_CRDS = join(REPO, 'test/e2e/fixtures/monitoring-crds.yaml');
+const crdFiles = () => readdirSync(join(REPO, 'crds')).filter((f) => f.endsWith('.yaml')).sort();
+
+describe('Helm chart', { timeout: 300_000 }, () => {
+  let namespace = '';
+
+  before(async () => {
+    namespace = await createNamespace('chart');
+    await kubectl(['apply', '--server-side', '-f', MONITORING_CRDS]);
+    await kubectl(['wait', '--for=condition=Established', '--timeout=60s', '-f', MONITORING_CRDS]);
+  });
+
+  after(async () => {
+    if (namespace) await deleteNamespace(namespace);
+    await kubectl(['delete', '--ignore-not-found', '--wait=false', '-f', MONITORING_CRDS]);
+  });
+
+  test('helm lint --strict passes with every CI values file', async () => {
+    const files = ciValuesFiles();
+    assert.deepEqual(files.map((f) => basename(f)), [
+      'all-features-values.yaml',
+      'default-values.yaml',
+      'minimal-values.yaml',
+      'podmonitor-values.yaml',
+    ]);
+    for (const f of files) {
+      const out = await helm(['lint', '--strict', CHART, '-f', f]);
+      assert.match(out, /1 chart\(s\) linted, 0 chart\(s\) failed/, `${basename(f)}: ${out}`);
+    }
+  });
+
+  test('the chart\'s CRDs are the files of crds/, with the keep policy, and nothing else', async () => {
+    await run('hack/sync-chart-crds.sh', ['--check']);
+    assert.deepEqual(readdirSync(join(CHART, 'files/crds')).sort(), crdFiles(), 'files/crds lists the same files as crds/');
+    const { objects } = await render();
+    const rendered = all(objects, 'CustomResourceDefinition');
+    assert.equal(rendered.length, crdFiles().length);
+    for (const file of crdFiles()) {
+      const source = yaml.load(readFileSync(join(REPO, 'crds', file), 'utf8')) as Manifest;
+      const crd = find(rendered, 'CustomResourceDefinition', source.metadata.name);
+      assert.ok(crd, `${file} is rendered`);
+      assert.equal(crd.metadata.annotations?.['helm.sh/resource-policy'], 'keep', `${file} is kept on uninstall`);
+      assert.equal(crd.metadata.labels?.['app.kubernetes.io/part-of'], 'tentacle');
+      // Identical to the source but for the chart's labels and annotations.
+      const strip = (o: Manifest) => ({ ...o, metadata: { ...o.metadata, labels: undefined, annotations: undefined } });
+      assert.deepEqual(strip(crd), strip(source), `${file} renders unchanged`);
+    }
+    const skipped = await render({ set: ['crds.install=false'] });
+    assert.equal(all(skipped.objects, 'CustomResourceDefinition').length, 0, 'crds.install=false renders no CRD');
+    const notKept = await render({ set: ['crds.keep=false'] });
+    for (const crd of all(notKept.objects, 'CustomResourceDefinition')) {
+      assert.equal(crd.metadata.annotations?.['helm.sh/resource-policy'], undefined);
+    }
+  });
+
+  test('defaults: conventions, two leader-elected replicas, PDB, probes, restricted security, metrics Service', async () => {
+    const { objects } = await render({ namespace: 'ops' });
+    for (const o of objects) {
+      const l = o.metadata.labels ?? {};
+      for (const key of ['helm.sh/chart', 'app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/version', 'app.kubernetes.io/managed-by']) {
+        assert.ok(l[key], `${o.kind}/${o.metadata.name} has label ${key}`);
+      }
+      assert.equal(l['helm.sh/chart'], 'tentacle-0.1.0');
+      assert.equal(l['app.kubernetes.io/managed-by'], 'Helm');
+    }
+    const deploy = find(objects, 'Deployment', 'tentacle')!;
+    assert.ok(deploy, 'Deployment named after the release');
+    assert.equal(deploy.spec.replicas, 2);
+    const pod = deploy.spec.template.spec;
+    const c = pod.containers[0];
+    assert.deepEqual(c.args.slice(0, 6), [
+      '--controllers=job,cronjob,statefulset',
+      '--metrics-bind-address=:8080',
+      '--health-probe-bind-address=:8081',
+      '--leader-elect',
+      '--leader-election-namespace=ops',
+      '--leader-election-id=tentacle-operator',
+    ]);
+    assert.ok(c.args.includes('--kube-api-qps=20') && c.args.includes('--kube-api-burst=30'));
+    assert.ok(c.args.includes('--log-level=info') && c.args.includes('--log-format=json'));
+    assert.equal(c.livenessProbe.httpGet.path, '/healthz');
+    assert.equal(c.readinessProbe.httpGet.path, '/readyz');
+    assert.deepEqual(c.ports.map((p: any) => [p.name, p.containerPort]), [['metrics', 8080], ['health', 8081]]);
+    assert.ok(c.resources.requests.cpu && c.resources.limits.memory);
+    assert.deepEqual(c.securityContext, {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    assert.equal(pod.securityContext.runAsNonRoot, true);
+    assert.equal(pod.securityContext.runAsUser, 65532);
+    assert.equal(pod.serviceAccountName, 'tentacle');
+    assert.deepEqual(deploy.spec.selector.matchLabels, {
+      'app.kubernetes.io/name': 'tentacle',
+      'app.kubernetes.io/instance': 'tentacle',
+      'app.kubernetes.io/component': 'operator',
+    });
+    const pdb = find(objects, 'PodDisruptionBudget')!;
+    assert.deepEqual(pdb.spec, { maxUnavailable: 1, selector: deploy.spec.selector });
+    const svc = find(objects, 'Service', 'tentacle-metrics')!;
+    assert.equal(svc.metadata.annotations?.['prometheus.io/scrape'], 'true');
+    assert.equal(svc.metadata.annotations?.['prometheus.io/port'], '8080');
+    assert.equal(svc.metadata.annotations?.['prometheus.io/path'], '/metrics');
+    assert.deepEqual(svc.spec.ports.map((p: any) => [p.name, p.port]), [['metrics', 8080], ['health', 8081]]);
+    assert.deepEqual(svc.spec.selector, deploy.spec.selector.matchLabels);
+    assert.equal(find(objects, 'ServiceMonitor'), undefined);
+    assert.equal(find(objects, 'PodMonitor'), undefined);
+    const testPod = find(objects, 'Pod')!;
+    assert.equal(testPod.metadata.annotations?.['helm.sh/hook'], 'test');
+    assert.match(testPod.spec.containers[0].image, /^curlimages\/curl:\d+\.\d+\.\d+$/, 'pinned curl image');
+    assert.match(testPod.spec.containers[0].args[0], /:8081\/readyz/);
+    assert.match(testPod.spec.containers[0].args[0], /:8080\/metrics/);
+  });
+
+  test('RBAC: no wildcards, rules per enabled controller, Lease rules namespaced, events.k8s.io', async () => {
+    const rulesFor = async (controllers: string[]) => {
+      const { objects } = await render({ namespace: 'ops', set: [`controllers={${controllers.join(',')}}`] });
+      const cr = find(objects, 'ClusterRole', 'tentacle')!;
+      const role = find(objects, 'Role', 'tentacle-leader-election')!;
+      return { objects, cluster: triples(cr.rules as PolicyRule[]), role, cr };
+    };
+    const job = await rulesFor(['job']);
+    const both = await rulesFor(['job', 'cronjob']);
+    const sts = await rulesFor(['statefulset']);
+    for (const { cr, role } of [job, both, sts]) {
+      for (const r of [...cr.rules, ...role.rules] as PolicyRule[]) {
+        for (const field of [r.apiGroups, r.resources, r.verbs]) assert.ok(!field?.includes('*'), `no wildcard: ${JSON.stringify(r)}`);
+      }
+    }
+    assert.ok(job.cluster.has('batch.tentacle.dev jobs watch'));
+    assert.ok(job.cluster.has('batch.tentacle.dev jobs/status update'));
+    assert.ok(![...job.cluster].some((t) => t.includes('cronjobs')), 'job alone grants nothing on cronjobs');
+    assert.ok(both.cluster.has('batch.tentacle.dev cronjobs/status update'));
+    assert.ok(sts.cluster.has('apps.tentacle.dev statefulsets watch'));
+    assert.ok(sts.cluster.has('apps controllerrevisions create'));
+    assert.ok(![...sts.cluster].some((t) => t.startsWith('batch.tentacle.dev')), 'statefulset alone grants nothing on batch');
+    for (const { cluster } of [job, both, sts]) {
+      assert.ok(cluster.has('events.k8s.io events create') && cluster.has('events.k8s.io events patch'));
+      assert.ok(![...cluster].some((t) => t.startsWith('coordination.k8s.io')), 'Leases are not granted cluster-wide');
+      assert.ok(![...cluster].some((t) => t.startsWith(' events')), 'no core/v1 events');
+    }
+    assert.equal(both.role.metadata.namespace, 'ops');
+    assert.deepEqual([...triples(both.role.rules)].sort(), [
+      'coordination.k8s.io leases create',
+      'coordination.k8s.io leases get',
+      'coordination.k8s.io leases update',
+    ]);
+    const rb = find(both.objects, 'RoleBinding')!;
+    const crb = find(both.objects, 'ClusterRoleBinding')!;
+    for (const b of [rb, crb]) assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: 'tentacle', namespace: 'ops' }]);
+    // The NFS agent: only behind its value, with its own ServiceAccount and Lease Role.
+    assert.equal(find(both.objects, 'ServiceAccount', 'tentacle-nfs-agent'), undefined);
+    const nfs = await render({ namespace: 'ops', set: ['nfsAgent.enabled=true'] });
+    assert.ok(find(nfs.objects, 'ServiceAccount', 'tentacle-nfs-agent'));
+    assert.deepEqual([...triples(find(nfs.objects, 'Role', 'tentacle-nfs-agent')!.rules)].sort(), [
+      'coordination.k8s.io leases create',
+      'coordination.k8s.io leases get',
+      'coordination.k8s.io leases update',
+    ]);
+    const nfsCluster = triples(find(nfs.objects, 'ClusterRole', 'tentacle-nfs-agent')!.rules);
+    for (const t of [' persistentvolumes create', ' persistentvolumeclaims update', 'events.k8s.io events create']) assert.ok(nfsCluster.has(t), t);
+  });
+
+  test('values: placement, priority, flags, controllers; bad values fail with a clear message', async () => {
+    const { objects } = await render({ values: [join(CHART, 'ci/all-features-values.yaml')] });
+    const pod = find(objects, 'Deployment')!.spec.template.spec;
+    assert.equal(pod.priorityClassName, 'system-cluster-critical');
+    assert.deepEqual(pod.nodeSelector, { 'kubernetes.io/os': 'linux' });
+    assert.equal(pod.tolerations[0].key, 'node-role.kubernetes.io/control-plane');
+    assert.equal(pod.topologySpreadConstraints.length, 1);
+    const args: string[] = pod.containers[0].args;
+    for (const a of ['--controllers=job,cronjob,statefulset', '--kube-api-qps=50', '--kube-api-burst=100', '--log-level=debug', '--log-format=text']) {
+      assert.ok(args.includes(a), a);
+    }
+    assert.equal(find(objects, 'Deployment')!.spec.replicas, 3);
+    const minimal = await render({ values: [join(CHART, 'ci/minimal-values.yaml')] });
+    const margs: string[] = find(minimal.objects, 'Deployment')!.spec.template.spec.containers[0].args;
+    assert.ok(!margs.includes('--leader-elect') && margs.includes('--metrics-bind-address=0'));
+    assert.equal(find(minimal.objects, 'PodDisruptionBudget'), undefined);
+    assert.equal(find(minimal.objects, 'Role'), undefined, 'no Lease Role without leader election');
+
+    const fails = async (set: string[], message: RegExp) => {
+      await assert.rejects(render({ set }), message, `--set ${set.join(' ')}`);
+    };
+    await fails(['metrics.serviceMonitor.enabled=true', 'metrics.podMonitor.enabled=true'], /serviceMonitor.enabled and metrics.podMonitor.enabled are mutually exclusive/);
+    await fails(['controllers={job,hpa}'], /controllers/);
+    await fails(['replicaCount=2', 'leaderElection.enabled=false'], /replicaCount > 1 needs leaderElection.enabled=true/);
+    await fails(['logging.format=xml'], /logging.format/);
+    await fails(['nosuchvalue=1'], /nosuchvalue/);
+  });
+
+  test('metrics objects: ServiceMonitor or PodMonitor, PrometheusRule alerts, Grafana dashboard ConfigMap', async () => {
+    const sm = await render({ namespace: 'ops', values: [join(CHART, 'ci/all-features-values.yaml')] });
+    const monitor = find(sm.objects, 'ServiceMonitor')!;
+    assert.equal(monitor.metadata.labels?.release, 'kube-prometheus-stack');
+    assert.deepEqual(monitor.spec.endpoints[0].port, 'metrics');
+    assert.equal(find(sm.objects, 'PodMonitor'), undefined);
+    assert.equal(find(sm.objects, 'Service')!.metadata.annotations?.['prometheus.io/scrape'], undefined, 'no double scraping');
+    const rule = find(sm.objects, 'PrometheusRule')!;
+    const alerts = rule.spec.groups[0].rules.map((r: any) => r.alert);
+    assert.deepEqual(alerts, ['TentacleOperatorDown', 'TentacleReconcileErrors', 'TentacleWorkQueueBacklog', 'TentacleNoLeader']);
+    const cm = find(sm.objects, 'ConfigMap', 'tentacle-dashboard')!;
+    assert.equal(cm.metadata.labels?.grafana_dashboard, '1');
+    const dashboard = JSON.parse(cm.data['tentacle.json']);
+    assert.deepEqual(dashboard, JSON.parse(readFileSync(join(CHART, 'dashboards/tentacle.json'), 'utf8')));
+    const exprs = JSON.stringify(dashboard);
+    for (const m of ['controller_runtime_reconcile_total', 'controller_runtime_reconcile_errors_total', 'controller_runtime_reconcile_time_seconds_bucket',
+      'workqueue_depth', 'workqueue_adds_total', 'workqueue_queue_duration_seconds_bucket', 'workqueue_work_duration_seconds_bucket', 'rest_client_requests_total']) {
+      assert.ok(exprs.includes(m), `dashboard shows ${m}`);
+    }
+    const pm = await render({ namespace: 'ops', values: [join(CHART, 'ci/podmonitor-values.yaml')] });
+    assert.equal(find(pm.objects, 'PodMonitor')!.spec.podMetricsEndpoints[0].port, 'metrics');
+    assert.equal(find(pm.objects, 'ServiceMonitor'), undefined);
+    assert.match(find(pm.objects, 'Deployment')!.spec.template.spec.containers[0].image, /^tentacle@sha256:0{64}$/);
+  });
+
+  test('every CI rendering (CRDs and test hook included) is accepted by the API server (dry run)', async () => {
+    for (const f of ciValuesFiles()) {
+      const { text, objects } = await render({ namespace, values: [f] });
+      const out = await kubectl(['apply', '--dry-run=server', '--server-side', '--force-conflicts', '--field-manager=chart-test', '-f', '-'], text);
+      const accepted = out.trim().split('\n').filter(Boolean);
+      assert.equal(accepted.length, objects.length, `${basename(f)}: every object accepted:\n${out}`);
+      assert.ok(accepted.every((l) => /serverside-applied \(server dry run\)/.test(l)), out);
+    }
+  });
+
+  test('hack scripts are bash -n and shellcheck clean', async () => {
+    for (const script of ['hack/kind-e2e.sh', 'hack/sync-chart-crds.sh', 'hack/system-deps.sh']) {
+      await run('bash', ['-n', script]);
+      await run('shellcheck', [script]);
+    }
+    assert.match(readFileSync(join(REPO, 'hack/kind-e2e.sh'), 'utf8'), /kind load docker-image/);
+  });
+});

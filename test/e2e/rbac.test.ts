@@ -1,0 +1,307 @@
+// The chart installed with `helm install` on a private control plane whose API server audits every
+// request of the chart's ServiceAccount; the operator then runs as that ServiceAccount (a token, as in
+// a pod) with leader election and drives each controller through its scenario. Proves the chart's RBAC
+// sufficient (not one 403) and minimal (every granted group/resource/verb was used by some request),
+// and that `helm uninstall` keeps the CRDs.
+//
+// Adding a controller: add its rules block in charts/tentacle/templates/_helpers.tpl and its scenario
+// to `scenarios` below — a scenario must make the controller use every verb its rules grant.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startControlPlane, type ControlPlane } from '../../hack/cluster/control-plane.ts';
+import { KUBECTL } from '../support/kube.ts';
+import { runOperator, type OperatorProcess } from '../support/operator.ts';
+import { waitFor } from '../support/wait.ts';
+import { CHART, find, helm, render, run, triples, type Manifest, type PolicyRule } from './support.ts';
+
+const RELEASE = 'tentacle';
+const NAMESPACE = 'tentacle-system';
+const USER = `system:serviceaccount:${NAMESPACE}:tentacle`;
+
+interface Ctx {
+  kubectl(args: string[], input?: string): Promise<string>;
+  json(args: string[]): Promise<any>;
+  namespace: string;
+  /** The operator's output so far. */
+  output(): string;
+}
+
+const jobManifest = (name: string, spec: Record<string, unknown>, annotations: Record<string, string>, restartPolicy = 'Never') => ({
+  apiVersion: 'batch.tentacle.dev/v1alpha1',
+  kind: 'Job',
+  metadata: { name },
+  spec: {
+    ...spec,
+    template: {
+      metadata: { annotations },
+      spec: { restartPolicy, containers: [{ name: 'main', image: 'busybox:1.36', command: ['sh', '-c', 'true'] }] },
+    },
+  },
+});
+
+const cronJobManifest = (name: string, spec: Record<string, unknown>, duration: string) => ({
+  apiVersion: 'batch.tentacle.dev/v1alpha1',
+  kind: 'CronJob',
+  metadata: { name },
+  spec: {
+    ...spec,
+    jobTemplate: {
+      spec: {
+        template: {
+          metadata: { annotations: { 'sim.tentacle.dev/duration': duration } },
+          spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox:1.36', command: ['sh', '-c', 'true'] }] },
+        },
+      },
+    },
+  },
+});
+
+const condition = (obj: any, type: string) => obj?.status?.conditions?.find((c: any) => c.type === type && c.status === 'True');
+const eventReasons = async (ctx: Ctx, regarding: string) =>
+  ((await ctx.json(['get', 'events.events.k8s.io'])).items as any[])
+    .filter((e) => e.regarding?.name === regarding)
+    .map((e) => ({ reason: e.reason as string, count: (e.series?.count as number | undefined) ?? 1 }));
+
+/** One scenario per controller; each must exercise every verb the controller's rules grant. */
+const scenarios: Record<string, (ctx: Ctx) => Promise<void>> = {
+  job: async (ctx) => {
+    const apply = (m: unknown) => ctx.kubectl(['apply', '-f', '-'], JSON.stringify(m));
+    const get = (name: string) => ctx.json(['get', 'jobs.batch.tentacle.dev', name]).catch(() => undefined);
+    // Completes, then is deleted after its TTL.
+    await apply(jobManifest('complete', { completions: 2, parallelism: 2, ttlSecondsAfterFinished: 2 }, { 'sim.tentacle.dev/duration': '1s' }));
+    // Fails: a failing pod with no retries left.
+    await apply(jobManifest('fail', { backoffLimit: 0 }, { 'sim.tentacle.dev/duration': '1s', 'sim.tentacle.dev/exit-code': '1' }));
+    // Suspended while running (its pod is deleted), resumed, suspended again (the repeated event is a series).
+    await apply(jobManifest('suspend', {}, { 'sim.tentacle.dev/duration': '10m' }));
+    const active = async (n: number) => waitFor(async () => ((await get('suspend'))?.status?.active ?? 0) === n, { what: `suspend active=${n}` });
+    const suspend = async (value: boolean) => ctx.kubectl(['patch', 'jobs.batch.tentacle.dev', 'suspend', '--type=merge', '-p', JSON.stringify({ spec: { suspend: value } })]);
+    await active(1);
+    await suspend(true);
+    await waitFor(async () => condition(await get('suspend'), 'Suspended') && ((await get('suspend'))?.status?.active ?? 0) === 0, { what: 'suspended' });
+    await suspend(false);
+    await active(1);
+    await suspend(true);
+    await waitFor(async () => (await eventReasons(ctx, 'suspend')).some((e) => e.reason === 'Suspended' && e.count >= 2), { what: 'Suspended event series', timeoutMs: 30_000 });
+
+    await waitFor(async () => condition(await get('fail'), 'Failed'), { what: 'job fail Failed' });
+    await waitFor(async () => (await get('complete')) === undefined, { what: 'job complete deleted after its TTL', timeoutMs: 60_000 });
+    assert.ok((await eventReasons(ctx, 'complete')).some((e) => e.reason === 'Completed'));
+  },
+  cronjob: async (ctx) => {
+    const apply = (m: unknown) => ctx.kubectl(['apply', '-f', '-'], JSON.stringify(m));
+    const getCj = (name: string) => ctx.json(['get', 'cronjobs.batch.tentacle.dev', name]);
+    // Forbid: the long job stays, later schedules are skipped (a repeated event).
+    await apply(cronJobManifest('forbid', { schedule: '@every 1s', concurrencyPolicy: 'Forbid' }, '10m'));
+    // Replace: the running job is deleted for the next one.
+    await apply(cronJobManifest('replace', { schedule: '@every 2s', concurrencyPolicy: 'Replace' }, '10m'));
+    // Allow, short jobs: schedules within one minute map to the same Job name, so once that Job has
+    // finished (no longer active) the next creation finds it exists and reads it (get).
+    await apply(cronJobManifest('allow', { schedule: '@every 1s', concurrencyPolicy: 'Allow' }, '1s'));
+    // History limits of 0: finished jobs are deleted.
+    await apply(cronJobManifest('history', { schedule: '@every 2s', successfulJobsHistoryLimit: 0, failedJobsHistoryLimit: 0 }, '1s'));
+    await waitFor(async () => (await eventReasons(ctx, 'forbid')).some((e) => e.reason === 'JobAlreadyActive'), { what: 'forbid skips', timeoutMs: 60_000 });
+    await waitFor(async () => (await eventReasons(ctx, 'replace')).some((e) => e.reason === 'SuccessfulDelete'), { what: 'replace deletes', timeoutMs: 60_000 });
+    await waitFor(async () => (await getCj('history')).status?.lastSuccessfulTime && (await eventReasons(ctx, 'history')).some((e) => e.reason === 'SuccessfulDelete'), {
+      what: 'history limit deletes a finished job',
+      timeoutMs: 60_000,
+    });
+    await waitFor(async () => (await getCj('allow')).status?.lastScheduleTime, { what: 'allow fires' });
+    await waitFor(() => ctx.output().includes('job for this schedule exists already'), { what: 'allow finds its Job exists', timeoutMs: 60_000 });
+    const forbidJobs = ((await ctx.json(['get', 'jobs.batch.tentacle.dev'])).items as any[]).filter((j) => j.metadata.ownerReferences?.[0]?.name === 'forbid');
+    assert.equal(forbidJobs.length, 1, 'Forbid keeps one job');
+  },
+  statefulset: async (ctx) => {
+    const apply = (m: unknown) => ctx.kubectl(['apply', '-f', '-'], JSON.stringify(m));
+    const get = () => ctx.json(['get', 'statefulsets.apps.tentacle.dev', 'web']);
+    const sts = 'statefulsets.apps.tentacle.dev/web';
+    const settled = (what: string, test: (s: any) => boolean = () => true) =>
+      waitFor(async () => {
+        const s = await get();
+        const st = s.status ?? {};
+        return st.observedGeneration === s.metadata.generation && st.readyReplicas === s.spec.replicas && st.updatedReplicas === s.spec.replicas &&
+          st.currentRevision === st.updateRevision && test(s);
+      }, { what, timeoutMs: 60_000 });
+    // Storage: an expandable class and volumes pre-bound to the claims the set will make.
+    await apply({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'e2e-expandable' }, provisioner: 'kubernetes.io/no-provisioner', allowVolumeExpansion: true });
+    for (const ordinal of [0, 1]) {
+      await apply({
+        apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `e2e-data-web-${ordinal}` },
+        spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: 'e2e-expandable', hostPath: { path: `/tmp/e2e-${ordinal}` }, claimRef: { namespace: ctx.namespace, name: `data-web-${ordinal}` } },
+      });
+    }
+    const manifest = (version: string) => ({
+      apiVersion: 'apps.tentacle.dev/v1alpha1', kind: 'StatefulSet', metadata: { name: 'web' },
+      spec: {
+        replicas: 2, serviceName: 'web', revisionHistoryLimit: 1, selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' }, annotations: { version } }, spec: { containers: [{ name: 'nginx', image: 'registry.k8s.io/nginx-slim:0.24' }] } },
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'e2e-expandable', resources: { requests: { storage: '1Gi' } } } }],
+      },
+    });
+    // Pods and claims created in order; a rolling update (revision create, pod delete).
+    await apply(manifest('1'));
+    await settled('web ready');
+    await ctx.kubectl(['patch', sts, '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { version: '2' } } } } })]);
+    await settled('web at version 2', (s) => s.status.updateRevision !== undefined);
+    // Rollback renumbers the old revision (update); a third template truncates history (delete).
+    await ctx.kubectl(['patch', sts, '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { version: '1' } } } } })]);
+    await settled('web back at version 1');
+    await ctx.kubectl(['patch', sts, '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { version: '3' } } } } })]);
+    await settled('web at version 3');
+    await waitFor(async () => ((await ctx.json(['get', 'controllerrevisions'])).items as any[]).length === 2, { what: 'history truncated' });
+    // Retention policy on existing claims (claim update); growing storage (claim patch).
+    await ctx.kubectl(['patch', sts, '--type=merge', '-p', JSON.stringify({ spec: { persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete' } } })]);
+    await waitFor(async () => ((await ctx.json(['get', 'pvc', 'data-web-0'])).metadata.ownerReferences ?? []).length === 1, { what: 'claim owned by the set' });
+    await ctx.kubectl(['patch', sts, '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/volumeClaimTemplates/0/spec/resources/requests/storage', value: '2Gi' }])]);
+    await waitFor(async () => (await ctx.json(['get', 'pvc', 'data-web-1'])).spec.resources.requests.storage === '2Gi', { what: 'claims grown' });
+    // A lost identity label is restored (pod update).
+    await ctx.kubectl(['label', 'pod', 'web-0', 'statefulset.kubernetes.io/pod-name-']);
+    await waitFor(async () => (await ctx.json(['get', 'pod', 'web-0'])).metadata.labels['statefulset.kubernetes.io/pod-name'] === 'web-0', { what: 'identity restored' });
+    // Orphaned pods and revisions are adopted by a new set (pod and revision patch); scale down (pod delete).
+    await ctx.kubectl(['delete', sts, '--cascade=orphan']);
+    await waitFor(async () => ((await ctx.json(['get', 'pods'])).items as any[]).every((p) => !p.metadata.ownerReferences?.length), { what: 'pods orphaned' });
+    const again = manifest('3');
+    (again.spec.volumeClaimTemplates[0]!.spec.resources.requests as Record<string, string>).storage = '2Gi';
+    await apply(again);
+    await settled('web adopted');
+    const uid = (await get()).metadata.uid;
+    await waitFor(async () => ((await ctx.json(['get', 'controllerrevisions'])).items as any[]).every((r) => r.metadata.ownerReferences?.[0]?.uid === uid), { what: 'revisions adopted' });
+    await ctx.kubectl(['scale', sts, '--replicas=1']);
+    await settled('web scaled to 1');
+    assert.deepEqual(((await ctx.json(['get', 'pods'])).items as any[]).map((p) => p.metadata.name).sort(), ['web-0']);
+  },
+};
+
+interface AuditEvent {
+  auditID: string;
+  verb: string;
+  user: { username: string };
+  objectRef?: { apiGroup?: string; resource?: string; subresource?: string; namespace?: string };
+  requestURI: string;
+  responseStatus?: { code?: number };
+}
+
+describe('helm install: RBAC sufficient and minimal, CRDs kept on uninstall', { timeout: 600_000 }, () => {
+  const controllers = Object.keys(scenarios);
+  const dir = mkdtempSync(join(tmpdir(), 'tentacle-e2e-rbac-'));
+  const auditLog = join(dir, 'audit.log');
+  let cp: ControlPlane | undefined;
+  let operator: OperatorProcess | undefined;
+  let admin = '';
+  const kubectl = (args: string[], input?: string) => run(KUBECTL, [`--kubeconfig=${admin}`, ...args], { input: input ?? '' });
+
+  before(async () => {
+    const policy = join(dir, 'audit-policy.yaml');
+    writeFileSync(policy, JSON.stringify({
+      apiVersion: 'audit.k8s.io/v1',
+      kind: 'Policy',
+      omitStages: ['RequestReceived'],
+      rules: [{ level: 'Metadata', users: [USER] }, { level: 'None' }],
+    }));
+    cp = await startControlPlane({
+      dir,
+      apiserverArgs: [`--audit-policy-file=${policy}`, `--audit-log-path=${auditLog}`, '--audit-log-maxsize=0'],
+    });
+    admin = cp.kubeconfigPath;
+  });
+
+  after(async () => {
+    if (operator && operator.child.exitCode === null) await operator.kill();
+    await cp?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test(`helm install creates the operator's objects; CRDs from the chart (controllers: ${controllers.join(', ')})`, async () => {
+    await helm([
+      'install', RELEASE, CHART, '--kubeconfig', admin, '--namespace', NAMESPACE, '--create-namespace',
+      '--set', `controllers={${controllers.join(',')}}`, '--wait', '--timeout=120s',
+    ], { timeoutMs: 180_000 });
+    const get = async (args: string[]) => JSON.parse(await kubectl([...args, '-o', 'json']));
+    const deploy = await get(['-n', NAMESPACE, 'get', 'deployment', RELEASE]);
+    assert.equal(deploy.spec.replicas, 2);
+    assert.ok(deploy.spec.template.spec.containers[0].args.includes(`--leader-election-namespace=${NAMESPACE}`));
+    for (const [kind, name] of [['service', `${RELEASE}-metrics`], ['poddisruptionbudget', RELEASE], ['serviceaccount', RELEASE],
+      ['role', `${RELEASE}-leader-election`], ['rolebinding', `${RELEASE}-leader-election`]]) {
+      assert.equal((await get(['-n', NAMESPACE, 'get', kind!, name!])).metadata.labels['app.kubernetes.io/instance'], RELEASE, `${kind}/${name}`);
+    }
+    for (const kind of ['clusterrole', 'clusterrolebinding']) assert.ok(await get(['get', kind, RELEASE]));
+    const crds = (await get(['get', 'crd', '-l', 'app.kubernetes.io/part-of=tentacle'])).items as Manifest[];
+    assert.ok(crds.length >= 2);
+    for (const crd of crds) {
+      assert.equal(crd.metadata.annotations?.['helm.sh/resource-policy'], 'keep');
+      await kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${crd.metadata.name}`]);
+    }
+    // kwok runs the Deployment's (simulated) pods.
+    await waitFor(async () => (await get(['-n', NAMESPACE, 'get', 'deployment', RELEASE])).status?.readyReplicas === 2, { what: 'deployment ready', timeoutMs: 60_000 });
+  });
+
+  test('the operator under the chart\'s ServiceAccount: no 403, and every granted verb used', async () => {
+    const token = (await kubectl(['-n', NAMESPACE, 'create', 'token', 'tentacle', '--duration=1h'])).trim();
+    const cfg = readFileSync(admin, 'utf8');
+    const ca = /certificate-authority(-data)?: (.+)/.exec(cfg)!;
+    const kubeconfig = join(dir, 'operator.kubeconfig');
+    writeFileSync(kubeconfig, [
+      'apiVersion: v1', 'kind: Config',
+      `clusters:\n- name: e2e\n  cluster:\n    server: ${cp!.server}\n    certificate-authority${ca[1] ?? ''}: ${ca[2]}`,
+      `users:\n- name: operator\n  user:\n    token: ${token}`,
+      'contexts:\n- name: e2e\n  context:\n    cluster: e2e\n    user: operator',
+      'current-context: e2e',
+    ].join('\n'));
+    operator = await runOperator([`--controllers=${controllers.join(',')}`, '--leader-elect', `--leader-election-namespace=${NAMESPACE}`], { kubeconfig });
+    await waitFor(async () => /leader_election_master_status\{name="tentacle-operator"\} 1/.test(await (await fetch(`http://127.0.0.1:${operator!.metricsPort}/metrics`)).text()), {
+      what: 'leadership',
+      timeoutMs: 30_000,
+    });
+
+    for (const name of controllers) {
+      const namespace = `e2e-${name}`;
+      await kubectl(['create', 'namespace', namespace]);
+      const ctx: Ctx = {
+        namespace,
+        output: () => operator!.output(),
+        kubectl: (args, input) => kubectl(['-n', namespace, ...args], input),
+        json: async (args) => JSON.parse(await kubectl(['-n', namespace, ...args, '-o', 'json'])),
+      };
+      await scenarios[name]!(ctx);
+    }
+    assert.equal(await operator.stop(), 0, operator.output().slice(-3000));
+
+    const events = new Map<string, AuditEvent>();
+    for (const line of readFileSync(auditLog, 'utf8').split('\n')) {
+      if (!line) continue;
+      const e = JSON.parse(line) as AuditEvent;
+      if (e.user.username === USER) events.set(`${e.auditID}`, { ...events.get(e.auditID), ...e });
+    }
+    assert.ok(events.size > 0, 'the audit log has the operator\'s requests');
+    const forbidden = [...events.values()].filter((e) => e.responseStatus?.code === 403).map((e) => `${e.verb} ${e.requestURI}`);
+    assert.deepEqual(forbidden, [], 'no request was forbidden');
+
+    const used = new Set<string>();
+    for (const e of events.values()) {
+      if (!e.objectRef?.resource) continue; // non-resource URLs (/version, discovery) are open to every user
+      const resource = e.objectRef.subresource ? `${e.objectRef.resource}/${e.objectRef.subresource}` : e.objectRef.resource;
+      used.add(`${e.objectRef.apiGroup ?? ''} ${resource} ${e.verb}`);
+    }
+    const { objects } = await render({ release: RELEASE, namespace: NAMESPACE, set: [`controllers={${controllers.join(',')}}`] });
+    const granted = triples([
+      ...(find(objects, 'ClusterRole', RELEASE)!.rules as PolicyRule[]),
+      ...(find(objects, 'Role', `${RELEASE}-leader-election`)!.rules as PolicyRule[]),
+    ]);
+    const unused = [...granted].filter((t) => !used.has(t)).sort();
+    assert.deepEqual(unused, [], `granted but never used (remove from the chart, or extend the scenario); used: ${[...used].sort().join(', ')}`);
+    const ungranted = [...used].filter((t) => !granted.has(t)).sort();
+    assert.deepEqual(ungranted, [], 'used but not granted');
+  });
+
+  test('helm uninstall removes the release and keeps the CRDs and the custom resources', async () => {
+    await helm(['uninstall', RELEASE, '--kubeconfig', admin, '--namespace', NAMESPACE, '--wait'], { timeoutMs: 120_000 });
+    await assert.rejects(kubectl(['-n', NAMESPACE, 'get', 'deployment', RELEASE]), /NotFound|not found/);
+    await assert.rejects(kubectl(['get', 'clusterrole', RELEASE]), /NotFound|not found/);
+    const crds = JSON.parse(await kubectl(['get', 'crd', '-l', 'app.kubernetes.io/part-of=tentacle', '-o', 'json'])).items as Manifest[];
+    assert.ok(crds.some((c) => c.metadata.name === 'jobs.batch.tentacle.dev'), 'CRDs are kept');
+    const jobs = JSON.parse(await kubectl(['get', 'jobs.batch.tentacle.dev', '-A', '-o', 'json'])).items;
+    assert.ok(jobs.length > 0, 'custom resources survive the uninstall');
+  });
+});
