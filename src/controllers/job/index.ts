@@ -1,7 +1,7 @@
 // Wires the Job controller into a manager: Jobs and the pods they control, expectations fed by the
 // pod informer, and upstream's 1 s batching of pod events.
 import type { Manager } from '../../runtime/manager/manager.ts';
-import { Expectations } from '../../runtime/controller/expectations.ts';
+import { Expectations, observeChildren } from '../../runtime/controller/expectations.ts';
 import { enqueueForOwner } from '../../runtime/controller/handler.ts';
 import { requestKey } from '../../runtime/types.ts';
 import { JOB, POD, type Job, type Pod } from '../../api/batch/types.ts';
@@ -15,19 +15,7 @@ export const DEFAULT_WORKERS = 5;
 export function setupJobController(manager: Manager, options: { workers?: number } = {}): void {
   const expectations = new Expectations({ clock: manager.clock });
   const ownerOf = enqueueForOwner(JOB);
-  const observe = (pod: Pod, fn: (key: string) => void) => {
-    for (const req of ownerOf(pod)) fn(requestKey(req));
-  };
-  manager.cache.informerFor<Pod>(POD).addHandler({
-    onAdd: (pod, initial) => !initial && observe(pod, (key) => expectations.creationObserved(key)),
-    onUpdate: (old, pod) => {
-      // A pod being deleted counts as an observed deletion (as upstream's updatePod).
-      if (!old.metadata.deletionTimestamp && pod.metadata.deletionTimestamp) {
-        observe(pod, (key) => expectations.deletionObserved(key, pod.metadata.uid!));
-      }
-    },
-    onDelete: (pod) => observe(pod, (key) => expectations.deletionObserved(key, pod.metadata.uid!)),
-  });
+  manager.cache.informerFor<Pod>(POD).addHandler(observeChildren<Pod>(expectations, (pod) => ownerOf(pod).map(requestKey)));
   manager
     .controller('job')
     .for<Job>(JOB)

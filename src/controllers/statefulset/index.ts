@@ -4,7 +4,7 @@
 import { STATEFULSET, type StatefulSet } from '../../api/apps/types.ts';
 import { CONTROLLER_REVISION, POD, PVC, STORAGE_CLASS } from '../../api/core/types.ts';
 import type { ControllerRevision, PersistentVolumeClaim, Pod, StorageClass } from '../../api/core/types.ts';
-import { Expectations } from '../../runtime/controller/expectations.ts';
+import { Expectations, observeChildren } from '../../runtime/controller/expectations.ts';
 import { enqueueForOwner } from '../../runtime/controller/handler.ts';
 import type { Manager } from '../../runtime/manager/manager.ts';
 import { requestKey } from '../../runtime/types.ts';
@@ -17,18 +17,7 @@ export const DEFAULT_WORKERS = 5;
 export function setupStatefulSetController(manager: Manager, options: { workers?: number } = {}): void {
   const expectations = new Expectations({ clock: manager.clock });
   const ownerOf = enqueueForOwner(STATEFULSET);
-  const observe = (pod: Pod, fn: (key: string) => void) => {
-    for (const req of ownerOf(pod)) fn(requestKey(req));
-  };
-  manager.cache.informerFor<Pod>(POD).addHandler({
-    onAdd: (pod, initial) => !initial && observe(pod, (key) => expectations.creationObserved(key)),
-    onUpdate: (old, pod) => {
-      if (!old.metadata.deletionTimestamp && pod.metadata.deletionTimestamp) {
-        observe(pod, (key) => expectations.deletionObserved(key, pod.metadata.uid!));
-      }
-    },
-    onDelete: (pod) => observe(pod, (key) => expectations.deletionObserved(key, pod.metadata.uid!)),
-  });
+  manager.cache.informerFor<Pod>(POD).addHandler(observeChildren<Pod>(expectations, (pod) => ownerOf(pod).map(requestKey)));
   manager.cache.informerFor<ControllerRevision>(CONTROLLER_REVISION);
   manager.cache.informerFor<StorageClass>(STORAGE_CLASS);
   const setsForClaim = (claim: PersistentVolumeClaim) =>

@@ -64,3 +64,26 @@ export class Expectations {
     this.records.delete(key);
   }
 }
+
+/**
+ * An informer handler that feeds `expectations` from the children it sees, keyed as `keysOf` maps a
+ * child to its owners' request keys: a new child (after the initial list) is an observed creation; a
+ * child that starts terminating, or is gone, an observed deletion (as upstream's updatePod/deletePod).
+ */
+export function observeChildren<T extends { metadata: { uid?: string; deletionTimestamp?: string } }>(
+  expectations: Expectations,
+  keysOf: (child: T) => string[],
+): { onAdd(child: T, initial: boolean): void; onUpdate(old: T, child: T): void; onDelete(child: T): void } {
+  const deleted = (child: T) => {
+    for (const key of keysOf(child)) expectations.deletionObserved(key, child.metadata.uid!);
+  };
+  return {
+    onAdd: (child, initial) => {
+      if (!initial) for (const key of keysOf(child)) expectations.creationObserved(key);
+    },
+    onUpdate: (old, child) => {
+      if (!old.metadata.deletionTimestamp && child.metadata.deletionTimestamp) deleted(child);
+    },
+    onDelete: deleted,
+  };
+}

@@ -28,44 +28,13 @@ import {
 } from '../../../src/controllers/statefulset/revisions.ts';
 import { rfc3339 } from '../../../src/runtime/util/time.ts';
 
+import { makeSet } from './fixtures.ts';
+
 const NOW = Date.parse('2026-01-01T01:00:00Z');
 
 // ---------------------------------------------------------------------------------------------------
 // Fixtures
 
-/** Upstream's newStatefulSet(replicas): set foo, claim template datadir, a hostPath volume home. */
-function makeSet(replicas: number, spec: Partial<StatefulSetSpec> = {}): StatefulSet {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'StatefulSet',
-    metadata: { name: 'foo', namespace: 'default', uid: 'test', generation: 1 },
-    spec: {
-      replicas,
-      selector: { matchLabels: { foo: 'bar' } },
-      serviceName: 'governingsvc',
-      template: {
-        metadata: { labels: { foo: 'bar' } },
-        spec: {
-          containers: [
-            {
-              name: 'nginx',
-              image: 'nginx',
-              volumeMounts: [
-                { name: 'datadir', mountPath: '/tmp/zookeeper' },
-                { name: 'home', mountPath: '/home' },
-              ],
-            },
-          ],
-          volumes: [{ name: 'home', hostPath: { path: '/tmp/home' } }],
-        },
-      },
-      volumeClaimTemplates: [{ metadata: { name: 'datadir' }, spec: { resources: { requests: { storage: '1' } } } }],
-      updateStrategy: { type: 'RollingUpdate' },
-      revisionHistoryLimit: 2,
-      ...spec,
-    },
-  };
-}
 
 const burst = (set: StatefulSet): StatefulSet => ({ ...set, spec: { ...set.spec, podManagementPolicy: 'Parallel' } });
 

@@ -5,7 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { API_VERSION, LABEL_POD_INDEX, LABEL_POD_NAME, LABEL_REVISION_HASH } from '../../../src/api/apps/types.ts';
-import type { StatefulSet, StatefulSetSpec } from '../../../src/api/apps/types.ts';
+import type { StatefulSetSpec } from '../../../src/api/apps/types.ts';
 import type { Pod } from '../../../src/api/core/types.ts';
 import {
   availableAt,
@@ -36,42 +36,11 @@ import {
 } from '../../../src/controllers/statefulset/identity.ts';
 import { rfc3339 } from '../../../src/runtime/util/time.ts';
 
+import { makeSet } from './fixtures.ts';
+
 const NOW = Date.parse('2026-01-01T01:00:00Z');
 const at = (s: number): string => rfc3339(NOW + s * 1000);
 
-/** Upstream's newStatefulSet(replicas): set foo, one claim template datadir, a hostPath volume home. */
-function makeSet(replicas: number, spec: Partial<StatefulSetSpec> = {}, name = 'foo'): StatefulSet {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'StatefulSet',
-    metadata: { name, namespace: 'default', uid: 'test' },
-    spec: {
-      replicas,
-      selector: { matchLabels: { foo: 'bar' } },
-      serviceName: 'governingsvc',
-      template: {
-        metadata: { labels: { foo: 'bar' } },
-        spec: {
-          containers: [
-            {
-              name: 'nginx',
-              image: 'nginx',
-              volumeMounts: [
-                { name: 'datadir', mountPath: '/tmp/zookeeper' },
-                { name: 'home', mountPath: '/home' },
-              ],
-            },
-          ],
-          volumes: [{ name: 'home', hostPath: { path: '/tmp/home' } }],
-        },
-      },
-      volumeClaimTemplates: [{ metadata: { name: 'datadir' }, spec: { resources: { requests: { storage: '1' } } } }],
-      updateStrategy: { type: 'RollingUpdate' },
-      revisionHistoryLimit: 2,
-      ...spec,
-    },
-  };
-}
 
 const clone = <T>(v: T): T => structuredClone(v);
 
