@@ -7,8 +7,9 @@ import type { ControllerRevision } from '../../api/core/types.ts';
 import type { Cache } from '../../runtime/cache/cache.ts';
 import { OWNER_UID_INDEX } from '../../runtime/cache/store.ts';
 import type { Client } from '../../runtime/client/client.ts';
-import { isAlreadyExists, isNotFound } from '../../runtime/client/errors.ts';
-import { controllerRef, getControllerOf } from '../../runtime/util/owners.ts';
+import { isAlreadyExists } from '../../runtime/client/errors.ts';
+import { adopt } from '../../runtime/controller/adoption.ts';
+import { getControllerOf } from '../../runtime/util/owners.ts';
 import { matchesSelector } from '../../runtime/util/selectors.ts';
 import { equalRevisions, planUpdateRevision, sortRevisions, withCollisionCount } from './revisions.ts';
 
@@ -31,16 +32,8 @@ export async function ownedRevisions(client: Client, cache: Cache, set: Stateful
     .filter((r) => !getControllerOf(r) && !r.metadata.deletionTimestamp && matchesSelector(set.spec.selector, r.metadata.labels));
   if (!orphans.length || !(await canAdopt())) return owned;
   for (const orphan of orphans) {
-    const ref = controllerRef(set, STATEFULSET);
-    try {
-      owned.push(
-        await client.patch<ControllerRevision>(CONTROLLER_REVISION, orphan.metadata.namespace!, orphan.metadata.name!, {
-          metadata: { ownerReferences: [...(orphan.metadata.ownerReferences ?? []), ref], resourceVersion: orphan.metadata.resourceVersion },
-        }, 'merge'),
-      );
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    const adopted = await adopt(client, CONTROLLER_REVISION, orphan, set, STATEFULSET);
+    if (adopted) owned.push(adopted);
   }
   return owned;
 }

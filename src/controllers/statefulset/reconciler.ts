@@ -9,14 +9,14 @@ import type { PersistentVolumeClaim, Pod, StorageClass } from '../../api/core/ty
 import type { Cache } from '../../runtime/cache/cache.ts';
 import { OWNER_UID_INDEX } from '../../runtime/cache/store.ts';
 import type { Client } from '../../runtime/client/client.ts';
-import { isNotFound } from '../../runtime/client/errors.ts';
+import { adopt } from '../../runtime/controller/adoption.ts';
 import type { Expectations } from '../../runtime/controller/expectations.ts';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/controller/reconciler.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
 import { requestKey } from '../../runtime/types.ts';
 import type { Clock } from '../../runtime/util/clock.ts';
 import { semanticallyEqual } from '../../runtime/util/equality.ts';
-import { controllerRef, getControllerOf } from '../../runtime/util/owners.ts';
+import { getControllerOf } from '../../runtime/util/owners.ts';
 import { matchesSelector, validateSelector } from '../../runtime/util/selectors.ts';
 import { StatefulSetActor } from './actions.ts';
 import { decideStatefulSet } from './decide.ts';
@@ -154,18 +154,8 @@ export class StatefulSetReconciler implements Reconciler {
       .filter((p) => !getControllerOf(p) && !p.metadata.deletionTimestamp && isMemberOf(set, p) && matchesSelector(set.spec.selector, p.metadata.labels));
     if (!orphans.length || !(await canAdopt())) return pods;
     for (const orphan of orphans) {
-      try {
-        pods.push(
-          await client.patch<Pod>(POD, orphan.metadata.namespace!, orphan.metadata.name!, {
-            metadata: {
-              ownerReferences: [...(orphan.metadata.ownerReferences ?? []), controllerRef(set, STATEFULSET)],
-              resourceVersion: orphan.metadata.resourceVersion,
-            },
-          }, 'merge'),
-        );
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+      const adopted = await adopt(client, POD, orphan, set, STATEFULSET);
+      if (adopted) pods.push(adopted);
     }
     return pods;
   }
