@@ -5,7 +5,7 @@ import type { StatefulSet } from '../../api/apps/types.ts';
 import { POD, PVC } from '../../api/core/types.ts';
 import type { PersistentVolumeClaim, Pod } from '../../api/core/types.ts';
 import type { Client } from '../../runtime/client/client.ts';
-import { isAlreadyExists, isNotFound } from '../../runtime/client/errors.ts';
+import { isAlreadyExists } from '../../runtime/client/errors.ts';
 import type { Expectations } from '../../runtime/controller/expectations.ts';
 import type { ReconcileContext } from '../../runtime/controller/reconciler.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
@@ -40,8 +40,9 @@ export class StatefulSetActor {
     }
   }
 
-  async resize(set: StatefulSet, actions: StatefulSetAction[]): Promise<void> {
-    for (const action of actions) if (action.type === 'resizeClaim') await this.resizeClaim(set, action.claim, action.storage);
+  /** Claim growth, one claim at a time, outside the rollout's phases (no expectations involved). */
+  async resize(set: StatefulSet, key: string, actions: StatefulSetAction[]): Promise<void> {
+    for (const action of actions) await this.perform(set, key, action);
   }
 
   private unexpect(key: string, action: StatefulSetAction): void {
@@ -101,14 +102,9 @@ export class StatefulSetActor {
   }
 
   private async deletePod(set: StatefulSet, key: string, pod: Pod): Promise<void> {
-    const deleted = await this.write(set, 'delete', pod, async () => {
-      try {
-        return await this.deps.client.delete(POD, pod.metadata.namespace!, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid! } });
-      } catch (err) {
-        if (isNotFound(err)) return false;
-        throw err;
-      }
-    });
+    const deleted = await this.write(set, 'delete', pod, () =>
+      this.deps.client.delete(POD, pod.metadata.namespace!, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid! } }),
+    );
     if (!deleted) this.deps.expectations.deletionObserved(key, pod.metadata.uid!);
   }
 

@@ -9,6 +9,7 @@ import { selectorToString } from '../../runtime/util/selectors.ts';
 import { claimOwnerUpToDate, claimsFor, ownerRefsForPolicy, podClaimIsStale } from './claims.ts';
 import {
   availableAt,
+  claimName,
   endOrdinal,
   identityMatches,
   inOrdinalRange,
@@ -327,7 +328,7 @@ function decideResizes(obs: StatefulSetObservation, events: StatefulSetEvent[]):
     status.push(entry);
     const refused = new Set<string>();
     for (let ordinal = startOrdinal(set); ordinal <= endOrdinal(set); ordinal++) {
-      const claim = obs.claim(`${templateName}-${set.metadata.name}-${ordinal}`);
+      const claim = obs.claim(claimName(set, templateName, ordinal));
       if (!claim || claim.metadata.deletionTimestamp) continue;
       entry.claims++;
       if ((quantity(claim.status?.capacity?.storage) ?? 0) >= wanted) entry.resizedClaims++;

@@ -89,7 +89,7 @@ export class StatefulSetReconciler implements Reconciler {
 
     let failure: Error | undefined;
     try {
-      await this.actor.resize(set, decision.resizes);
+      await this.actor.resize(set, key, decision.resizes);
       for (const phase of decision.phases) await this.actor.run(set, key, phase, ctx);
     } catch (err) {
       failure = err as Error;
