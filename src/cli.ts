@@ -14,6 +14,21 @@ export interface OperatorFlags {
   namespace: string | undefined;
   logLevel: string;
   logFormat: 'json' | 'text';
+  /** Settings read by individual controllers (see ControllerOptions). */
+  controllerOptions: ControllerOptions;
+}
+
+/** Flags that concern one controller each; every controller setup receives them all. */
+export interface ControllerOptions {
+  /** autoscaler: Prometheus server for metrics of type Prometheus that name none. */
+  prometheusAddress: string | undefined;
+  /** nfs: local mode when set: the export of NFSProvisioner X is <dir>/X, served in-process. */
+  nfsLocalExports: string | undefined;
+  /** nfs: image of the per-provisioner agent Deployment (cluster mode). */
+  nfsAgentImage: string | undefined;
+  /** nfs-agent: the one NFSProvisioner this agent process serves, with its export mounted at nfsExportRoot. */
+  nfsProvisioner: string | undefined;
+  nfsExportRoot: string | undefined;
 }
 
 export const usage = `Usage: tentacle [flags]
@@ -29,6 +44,11 @@ export const usage = `Usage: tentacle [flags]
   --namespace NS                     watch only this namespace (default: all)
   --log-level LEVEL                  trace, debug, info, warn, error (default "info")
   --log-format FORMAT                json (JSON lines) or text (for people) (default "json")
+  --prometheus-address URL           autoscaler: default Prometheus server for metrics of type Prometheus
+  --nfs-local-exports DIR            nfs: local mode; the export of NFSProvisioner X is DIR/X, served in-process
+  --nfs-agent-image IMAGE            nfs: image of the per-provisioner agent Deployment (cluster mode)
+  --nfs-provisioner NAME             nfs-agent: the NFSProvisioner this agent serves
+  --nfs-export-root DIR              nfs-agent: where that provisioner's export is mounted
   --help`;
 
 /** Parses argv; throws an Error with a readable message on bad input. */
@@ -49,6 +69,11 @@ export function parseFlags(argv: string[], available: string[]): OperatorFlags {
       namespace: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       'log-format': { type: 'string', default: 'json' },
+      'prometheus-address': { type: 'string' },
+      'nfs-local-exports': { type: 'string' },
+      'nfs-agent-image': { type: 'string' },
+      'nfs-provisioner': { type: 'string' },
+      'nfs-export-root': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -80,6 +105,13 @@ export function parseFlags(argv: string[], available: string[]): OperatorFlags {
     namespace: values.namespace,
     logLevel: values['log-level'],
     logFormat,
+    controllerOptions: {
+      prometheusAddress: values['prometheus-address'],
+      nfsLocalExports: values['nfs-local-exports'],
+      nfsAgentImage: values['nfs-agent-image'],
+      nfsProvisioner: values['nfs-provisioner'],
+      nfsExportRoot: values['nfs-export-root'],
+    },
   };
 }
 

@@ -32,7 +32,7 @@ async function main(): Promise<number> {
     ...(flags.namespace ? { namespace: flags.namespace } : {}),
     logger: log,
   });
-  for (const name of flags.controllers) controllers[name]!(manager);
+  for (const name of flags.controllers) controllers[name]!(manager, flags.controllerOptions);
 
   const stop = new AbortController();
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {

@@ -1,16 +1,17 @@
 // The controllers this operator can run, by the name used in --controllers. Each entry wires one
 // controller into the manager; the order is the start order.
+import type { ControllerOptions } from '../cli.ts';
 import type { Manager } from '../runtime/manager/manager.ts';
 import { setupCronJobController } from './cronjob/index.ts';
 import { setupJobController } from './job/index.ts';
 import { setupStatefulSetController } from './statefulset/index.ts';
 
 export interface ControllerSetup {
-  (manager: Manager): void;
+  (manager: Manager, options: ControllerOptions): void;
 }
 
 export const controllers: Record<string, ControllerSetup> = {
-  job: setupJobController,
-  cronjob: setupCronJobController,
-  statefulset: setupStatefulSetController,
+  job: (manager) => setupJobController(manager),
+  cronjob: (manager) => setupCronJobController(manager),
+  statefulset: (manager) => setupStatefulSetController(manager),
 };

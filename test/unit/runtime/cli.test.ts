@@ -31,6 +31,17 @@ describe('operator flags', () => {
     assert.deepEqual(parseFlags(['--controllers', 'job, job,cronjob', '--leader-elect'], available).controllers, ['job', 'cronjob']);
   });
 
+  test('controller options are passed through, unset when not given', () => {
+    const flags = parseFlags(['--prometheus-address', 'http://prom:9090', '--nfs-local-exports', '/tmp/x'], available);
+    assert.deepEqual(flags.controllerOptions, {
+      prometheusAddress: 'http://prom:9090',
+      nfsLocalExports: '/tmp/x',
+      nfsAgentImage: undefined,
+      nfsProvisioner: undefined,
+      nfsExportRoot: undefined,
+    });
+  });
+
   test('--help is reported as such', () => assert.throws(() => parseFlags(['--help'], available), HelpRequested));
 });
 
