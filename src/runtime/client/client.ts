@@ -71,6 +71,12 @@ export interface DeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
+/** autoscaling/v1 Scale, the body of every scale subresource. */
+export interface Scale extends KubeObject {
+  spec?: { replicas?: number };
+  status?: { replicas: number; selector?: string };
+}
+
 export interface ClientOptions extends ConnectionOptions, RestOptions {}
 
 export class Client {
@@ -186,6 +192,25 @@ export class Client {
   async apply<T extends KubeObject>(obj: T, options: PatchOptions = {}): Promise<T> {
     const { metadata } = obj;
     return this.patch<T>(this.gvkOf(obj), metadata.namespace ?? '', metadata.name ?? '', obj, 'apply', options);
+  }
+
+  /** The scale subresource (autoscaling/v1 Scale) of any kind that has one. */
+  async getScale(gvk: GroupVersionKind, namespace: string, name: string, options: RequestOptions = {}): Promise<Scale> {
+    const info = await this.resourceFor(gvk);
+    return this.rest.json<Scale>({ method: 'GET', path: resourcePath(info, namespace, name, 'scale'), ...signalOf(options) });
+  }
+
+  /** Writes spec.replicas through the scale subresource; the scale's resourceVersion, if set, guards it. */
+  async updateScale(gvk: GroupVersionKind, scale: Scale, options: WriteOptions = {}): Promise<Scale> {
+    const info = await this.resourceFor(gvk);
+    const { namespace, name } = scale.metadata;
+    return this.rest.json<Scale>({
+      method: 'PUT',
+      path: resourcePath(info, namespace, name, 'scale'),
+      query: this.writeQuery(options),
+      body: { apiVersion: 'autoscaling/v1', kind: 'Scale', ...scale },
+      ...signalOf(options),
+    });
   }
 
   /** Deletes; resolves false if the object was already gone. */

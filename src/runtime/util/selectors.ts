@@ -151,3 +151,59 @@ export function validateLabelValue(key: string, value: string): string | undefin
   }
   return undefined;
 }
+
+/**
+ * Parses the string form of a selector (labels.Parse: `a=b`, `a==b`, `a!=b`, `a in (x,y)`,
+ * `a notin (x)`, `a`, `!a`, comma-separated) into a LabelSelector, e.g. a scale subresource's
+ * status.selector. `a!=b` becomes NotIn [b], which matches the same labels. The empty string selects
+ * everything. Throws on text labels.Parse rejects (and on the rarely used `>`/`<` numeric operators).
+ */
+export function parseSelector(text: string): LabelSelector {
+  const matchExpressions: LabelSelectorRequirement[] = [];
+  const matchLabels: Record<string, string> = {};
+  for (const part of splitTopLevel(text.trim())) {
+    const t = part.trim();
+    let m: RegExpMatchArray | null;
+    if ((m = t.match(/^(\S+?)\s+(in|notin)\s*\(([^()]*)\)$/))) {
+      const values = m[3]!.split(',').map((v) => v.trim());
+      matchExpressions.push({ key: m[1]!, operator: m[2] === 'in' ? 'In' : 'NotIn', values });
+    } else if ((m = t.match(/^([^=!\s]+)\s*!=\s*(\S*)$/))) {
+      matchExpressions.push({ key: m[1]!, operator: 'NotIn', values: [m[2]!] });
+    } else if ((m = t.match(/^([^=!\s]+)\s*==?\s*(\S*)$/))) {
+      if (Object.hasOwn(matchLabels, m[1]!) && matchLabels[m[1]!] !== m[2]) {
+        matchExpressions.push({ key: m[1]!, operator: 'In', values: [m[2]!] });
+      } else matchLabels[m[1]!] = m[2]!;
+    } else if ((m = t.match(/^!\s*([^=!\s(),]+)$/))) {
+      matchExpressions.push({ key: m[1]!, operator: 'DoesNotExist' });
+    } else if ((m = t.match(/^([^=!\s(),<>]+)$/))) {
+      matchExpressions.push({ key: m[1]!, operator: 'Exists' });
+    } else {
+      throw new Error(`invalid label selector ${JSON.stringify(text)}: cannot parse ${JSON.stringify(t)}`);
+    }
+  }
+  const selector: LabelSelector = {};
+  if (Object.keys(matchLabels).length) selector.matchLabels = matchLabels;
+  if (matchExpressions.length) selector.matchExpressions = matchExpressions;
+  const error = validateSelector(selector);
+  if (error !== undefined) throw new Error(`invalid label selector ${JSON.stringify(text)}: ${error}`);
+  return selector;
+}
+
+/** Splits on commas outside parentheses; '' gives no parts. */
+function splitTopLevel(text: string): string[] {
+  if (text === '') return [];
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}

@@ -2,6 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   matchesSelector,
+  parseSelector,
   selectorToString,
   validateLabelKey,
   validateLabelValue,
@@ -167,4 +168,51 @@ describe('label keys and values', () => {
       assert.equal(validateLabelValue('k', value) === undefined, ok);
     });
   }
+});
+
+describe('parseSelector (labels.Parse)', () => {
+  const valid: [string, LabelSelector, Record<string, string>[], Record<string, string>[]][] = [
+    ['', {}, [{}, { a: 'b' }], []],
+    ['app=web', { matchLabels: { app: 'web' } }, [{ app: 'web', x: 'y' }], [{ app: 'db' }, {}]],
+    ['app==web,tier=front', { matchLabels: { app: 'web', tier: 'front' } }, [{ app: 'web', tier: 'front' }], [{ app: 'web' }]],
+    ['app!=web', { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['web'] }] }, [{}, { app: 'db' }], [{ app: 'web' }]],
+    [
+      'env in (prod, qa),tier notin (db)',
+      {
+        matchExpressions: [
+          { key: 'env', operator: 'In', values: ['prod', 'qa'] },
+          { key: 'tier', operator: 'NotIn', values: ['db'] },
+        ],
+      },
+      [{ env: 'qa' }, { env: 'prod', tier: 'web' }],
+      [{ env: 'dev' }, { env: 'prod', tier: 'db' }],
+    ],
+    [
+      'example.com/team,!canary',
+      {
+        matchExpressions: [
+          { key: 'example.com/team', operator: 'Exists' },
+          { key: 'canary', operator: 'DoesNotExist' },
+        ],
+      },
+      [{ 'example.com/team': 'x' }],
+      [{ 'example.com/team': 'x', canary: '1' }, {}],
+    ],
+    ['a=b,a=c', { matchLabels: { a: 'b' }, matchExpressions: [{ key: 'a', operator: 'In', values: ['c'] }] }, [], [{ a: 'b' }, { a: 'c' }]],
+  ];
+  for (const [text, want, matching, notMatching] of valid) {
+    test(JSON.stringify(text), () => {
+      const got = parseSelector(text);
+      assert.deepEqual(got, want);
+      for (const labels of matching) assert.equal(matchesSelector(got, labels), true, JSON.stringify(labels));
+      for (const labels of notMatching) assert.equal(matchesSelector(got, labels), false, JSON.stringify(labels));
+    });
+  }
+  for (const text of ['a=b=c', 'a in (b', 'a > 3', '-bad=key', 'a=b,,c', 'a=' + 'x'.repeat(64)]) {
+    test(`rejects ${JSON.stringify(text)}`, () => assert.throws(() => parseSelector(text), /invalid label selector/));
+  }
+  test('round-trips selectorToString', () => {
+    const sel: LabelSelector = { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'env', operator: 'In', values: ['a', 'b'] }] };
+    assert.equal(selectorToString(parseSelector(selectorToString(sel))), selectorToString(sel));
+  });
 });
