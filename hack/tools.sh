@@ -79,7 +79,7 @@ go_build() {
            /^#|error|cannot/ { print; fflush() }' dir="$dir" >&2
     exit "${PIPESTATUS[0]}"
   )
-  rm -rf "$CACHE/$dir"; mv "$CACHE/$dir.tmp" "$CACHE/$dir"
+  rm -rf "${CACHE:?}/$dir"; mv "$CACHE/$dir.tmp" "$CACHE/$dir"
   rm -rf "$work"
 }
 
@@ -171,7 +171,7 @@ metrics_server() {
 }
 
 case "${1:-all}" in
-  control-plane) etcd; kwok; kubernetes ;;
+  control-plane) etcd; kwok; kubernetes; metrics_server ;;
   helm) helm ;;
   metrics-server) metrics_server ;;
   all) etcd; kwok; kubernetes; helm; metrics_server ;;

@@ -3,10 +3,12 @@
 //   up      starts the local control plane in the background (it keeps running after this command
 //           exits) and writes the admin kubeconfig to <dir>/kubeconfig; does nothing if it already runs
 //   down    stops every process of the control plane, by PID
-//   status  each component and whether it is alive, and the nodes
+//   status  each component and whether it is alive, the nodes, and the aggregated APIs (metrics-server's
+//           v1beta1.metrics.k8s.io) with their availability
 import { parseArgs } from 'node:util';
 import {
   adminRequest,
+  apiServiceAvailable,
   attachControlPlane,
   componentStatus,
   readState,
@@ -87,6 +89,18 @@ async function status(dir: string): Promise<number> {
       }
     } catch (err) {
       console.log(`nodes: cannot list (${(err as Error).message})`);
+    }
+    try {
+      const res = await adminRequest(state, '/apis/apiregistration.k8s.io/v1/apiservices');
+      const aggregated = ((res.json?.items ?? []) as any[]).filter((a) => a.spec?.service);
+      if (aggregated.length) console.log(`aggregated APIs (${aggregated.length}):`);
+      for (const a of aggregated) {
+        const { ok, message } = apiServiceAvailable(a);
+        const svc = `${a.spec.service.namespace}/${a.spec.service.name}:${a.spec.service.port}`;
+        console.log(`  ${String(a.metadata?.name).padEnd(36)} ${svc.padEnd(34)} ${ok ? 'Available' : message}`);
+      }
+    } catch (err) {
+      console.log(`aggregated APIs: cannot list (${(err as Error).message})`);
     }
   }
   return comps.every((c) => c.alive) ? 0 : 1;

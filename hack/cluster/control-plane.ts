@@ -1,6 +1,7 @@
 // A real local control plane minus real kubelets: etcd, kube-apiserver, kube-controller-manager,
-// kube-scheduler and kwok (simulated nodes and pods, see stages.yaml), each a detached process with
-// its own process group, on free loopback ports, with everything under one state directory:
+// kube-scheduler, kwok (simulated nodes and pods, see stages.yaml, and their kubelet resource metrics,
+// see metrics.yaml) and metrics-server (metrics.k8s.io through the aggregation layer), each a detached
+// process with its own process group, on free loopback ports, with everything under one state directory:
 //
 //   <dir>/kubeconfig                 admin (system:masters) kubeconfig
 //   <dir>/cluster/state.json         ports, PIDs and command lines of the running components
@@ -28,6 +29,11 @@ export interface ControlPlaneOptions {
   controllerManager?: boolean;
   /** Run kube-scheduler, default true. */
   scheduler?: boolean;
+  /**
+   * Run metrics-server behind the APIService v1beta1.metrics.k8s.io (`kubectl top`, resource metrics
+   * for autoscaling), scraping kwok's simulated kubelet resource metrics. Default true; needs kwok.
+   */
+  metricsServer?: boolean;
   /**
    * Extra kube-controller-manager flags, after the defaults (which include --kube-api-qps=200
    * --kube-api-burst=400), e.g. ['--kube-api-qps=50', '--kube-api-burst=100'] for benchmarks.
@@ -70,7 +76,14 @@ export interface ControlPlane {
   pids(): Record<string, number>;
 }
 
-export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
+export const COMPONENTS = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kwok',
+  'metrics-server',
+] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
 
 export interface Ports {
@@ -80,6 +93,8 @@ export interface Ports {
   controllerManager: number;
   scheduler: number;
   kwok: number;
+  /** metrics-server's secure port (absent in the state of a control plane started before it existed). */
+  metricsServer?: number;
 }
 
 /** Contents of <dir>/cluster/state.json. */
@@ -100,7 +115,19 @@ export interface ControlPlaneState {
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STAGES_FILE = fileURLToPath(new URL('./stages.yaml', import.meta.url));
+const METRICS_FILE = fileURLToPath(new URL('./metrics.yaml', import.meta.url));
 export const NODE_ANNOTATION = 'kwok.x-k8s.io/node';
+/** Pod annotations (per container quantities) from which kwok reports CPU and memory usage (metrics.yaml). */
+export const USAGE_CPU_ANNOTATION = 'kwok.x-k8s.io/usage-cpu';
+export const USAGE_MEMORY_ANNOTATION = 'kwok.x-k8s.io/usage-memory';
+/** The APIService metrics-server serves, and its Service (kube-system). */
+export const METRICS_APISERVICE = 'v1beta1.metrics.k8s.io';
+const METRICS_SERVICE = 'metrics-server';
+/**
+ * metrics-server's minimum; it scrapes every kubelet (kwok) once per resolution and reports the CPU
+ * rate between its last two scrapes.
+ */
+export const METRIC_RESOLUTION_SECONDS = 10;
 const POD_CIDR = '10.244.0.0/16';
 
 export function clusterDir(dir: string): string {
@@ -323,7 +350,11 @@ class LocalControlPlane implements ControlPlane {
   async stop(): Promise<void> {
     // Clients first, then the API server, then etcd: an API server whose etcd vanished under it
     // lingers in its graceful shutdown until SIGKILL, while in this order the whole stop takes ~1 s.
-    const waves: ComponentName[][] = [['kwok', 'kube-scheduler', 'kube-controller-manager'], ['kube-apiserver'], ['etcd']];
+    const waves: ComponentName[][] = [
+      ['metrics-server', 'kwok', 'kube-scheduler', 'kube-controller-manager'],
+      ['kube-apiserver'],
+      ['etcd'],
+    ];
     const results: PromiseSettledResult<void>[] = [];
     for (const wave of waves) {
       const names = wave.filter((name) => this.#state.components[name]);
@@ -362,7 +393,12 @@ function nodeObject(name: string): unknown {
     kind: 'Node',
     metadata: {
       name,
-      annotations: { [NODE_ANNOTATION]: 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      annotations: {
+        [NODE_ANNOTATION]: 'fake',
+        'node.alpha.kubernetes.io/ttl': '0',
+        // Where metrics-server scrapes this node's resource metrics: kwok's Metric (metrics.yaml).
+        'metrics.k8s.io/resource-metrics-path': `/metrics/nodes/${name}/metrics/resource`,
+      },
       labels: {
         'kubernetes.io/hostname': name,
         'kubernetes.io/os': 'linux',
@@ -399,6 +435,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const withKwok = opts.kwok ?? true;
   const withKcm = opts.controllerManager ?? true;
   const withScheduler = opts.scheduler ?? true;
+  const withMetricsServer = withKwok && (opts.metricsServer ?? true);
   const dieWithParent = opts.dieWithParent ?? true;
   const binDir = resolve(opts.binDir ?? process.env.TENTACLE_BIN_DIR ?? join(REPO_ROOT, 'bin'));
   const cdir = clusterDir(dir);
@@ -422,6 +459,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     kcm: withKcm ? binary(binDir, 'kube-controller-manager') : '',
     scheduler: withScheduler ? binary(binDir, 'kube-scheduler') : '',
     kwok: withKwok ? binary(binDir, 'kwok') : '',
+    metricsServer: withMetricsServer ? binary(binDir, 'metrics-server') : '',
   };
 
   for (const sub of ['logs', 'kubeconfigs']) mkdirSync(join(cdir, sub), { recursive: true });
@@ -432,9 +470,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const { pki, created } = await ensurePki(join(cdir, 'pki'));
   log(created ? `certificates created in ${join(cdir, 'pki')} (${seconds(t)})` : 'certificates reused');
 
-  const [etcdPort, etcdPeerPort, apiserverPort, kcmPort, schedulerPort, kwokPort] = (await freePorts(6)) as [
-    number, number, number, number, number, number,
-  ];
+  const [etcdPort, etcdPeerPort, apiserverPort, kcmPort, schedulerPort, kwokPort, metricsServerPort] =
+    (await freePorts(7)) as [number, number, number, number, number, number, number];
   const server = `https://127.0.0.1:${apiserverPort}`;
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   const kubeconfigPath = join(dir, 'kubeconfig');
@@ -451,6 +488,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       controllerManager: kcmPort,
       scheduler: schedulerPort,
       kwok: kwokPort,
+      ...(withMetricsServer ? { metricsServer: metricsServerPort } : {}),
     },
     nodes: withKwok ? nodes : 0,
     dieWithParent,
@@ -463,6 +501,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     kcm: join(cdir, 'kubeconfigs', 'kube-controller-manager.kubeconfig'),
     scheduler: join(cdir, 'kubeconfigs', 'kube-scheduler.kubeconfig'),
     kwok: join(cdir, 'kubeconfigs', 'kwok.kubeconfig'),
+    metricsServer: join(cdir, 'kubeconfigs', 'metrics-server.kubeconfig'),
   };
   const kc = (path: string, user: string, clientCert: string, clientKey: string) =>
     writeKubeconfig(path, { server, caCert: pki.caCert, clientCert, clientKey, user });
@@ -470,6 +509,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   kc(kubeconfigs.kcm, 'system:kube-controller-manager', pki.controllerManagerCert, pki.controllerManagerKey);
   kc(kubeconfigs.scheduler, 'system:kube-scheduler', pki.schedulerCert, pki.schedulerKey);
   kc(kubeconfigs.kwok, 'kwok-controller', pki.kwokCert, pki.kwokKey);
+  kc(kubeconfigs.metricsServer, 'metrics-server', pki.metricsServerCert, pki.metricsServerKey);
 
   const cp = new LocalControlPlane(state, log, true);
   cp.save();
@@ -522,8 +562,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       '--requestheader-extra-headers-prefix=X-Remote-Extra-',
       `--proxy-client-cert-file=${pki.frontProxyClientCert}`,
       `--proxy-client-key-file=${pki.frontProxyClientKey}`,
-      // No kube-proxy: reach aggregated API servers at their endpoints, not their ClusterIP.
-      '--enable-aggregator-routing=true',
+      // Aggregated API servers (metrics-server, test adapters) run as local processes on 127.0.0.1.
+      // Without kube-proxy a ClusterIP leads nowhere, and routing to endpoints
+      // (--enable-aggregator-routing=true) cannot work either: EndpointSlices and Endpoints may not
+      // hold loopback addresses. So their Services are ExternalName 127.0.0.1 and the APIService names
+      // the port (as kwokctl does), which the aggregator resolves only with routing off.
+      '--enable-aggregator-routing=false',
       // The only address is loopback, which Endpoints may not contain.
       '--endpoint-reconciler-type=none',
       // "Kubelets" are kwok's server, whose certificate this CA signed.
@@ -606,6 +650,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
           `--server-address=127.0.0.1:${kwokPort}`,
           `--tls-cert-file=${pki.kwokServingCert}`,
           `--tls-private-key-file=${pki.kwokServingKey}`,
+          ...(withMetricsServer ? [`--config=${METRICS_FILE}`] : []),
           ...(opts.kwokArgs ?? []),
         ],
         kwokPort,
@@ -626,6 +671,49 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
             return names.every((n) => isReadyUntainted(items.find((i) => i.metadata?.name === n), withKcm));
           });
           log(`${nodes} kwok nodes Ready (${seconds(start)})`);
+        })(),
+      );
+    }
+    if (withMetricsServer) {
+      const start = performance.now();
+      cp.spawn('metrics-server', bins.metricsServer, [
+        `--kubeconfig=${kubeconfigs.metricsServer}`,
+        `--authentication-kubeconfig=${kubeconfigs.metricsServer}`,
+        `--authorization-kubeconfig=${kubeconfigs.metricsServer}`,
+        '--bind-address=127.0.0.1',
+        `--secure-port=${metricsServerPort}`,
+        `--tls-cert-file=${pki.metricsServerServingCert}`,
+        `--tls-private-key-file=${pki.metricsServerServingKey}`,
+        // "Kubelets" are kwok's server at the node's InternalIP and status port, with a certificate of this CA.
+        `--kubelet-certificate-authority=${pki.caCert}`,
+        '--kubelet-preferred-address-types=InternalIP',
+        '--kubelet-use-node-status-port',
+        `--metric-resolution=${METRIC_RESOLUTION_SECONDS}s`,
+        // Must stay below 90% of the resolution.
+        '--kubelet-request-timeout=5s',
+      ]);
+      tasks.push(
+        (async () => {
+          await cp.waitFor('metrics-server', 'metrics-server /livez', 60_000, async () => {
+            const res = await httpCall(`https://127.0.0.1:${metricsServerPort}/livez`, {
+              tls: { insecure: true },
+              timeoutMs: 2000,
+            });
+            return res.status === 200;
+          });
+          await registerAggregatedApi(cp, {
+            service: { namespace: 'kube-system', name: METRICS_SERVICE },
+            port: metricsServerPort,
+            apiServices: [{ group: 'metrics.k8s.io', version: 'v1beta1' }],
+            caBundle: readFileSync(pki.caCert),
+          });
+          await cp.waitFor('metrics-server', `APIService ${METRICS_APISERVICE} Available`, 60_000, async () => {
+            const res = await cp.api('GET', `/apis/apiregistration.k8s.io/v1/apiservices/${METRICS_APISERVICE}`);
+            const available = apiServiceAvailable(res.json);
+            if (!available.ok) throw new Error(available.message);
+            return true;
+          });
+          log(`metrics-server ready, ${METRICS_APISERVICE} Available (${seconds(start)})`);
         })(),
       );
     }
@@ -653,6 +741,66 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     log(`start failed; stopping what was started`);
     await cp.stop().catch(() => {});
     throw err;
+  }
+}
+
+/** Available condition of an APIService object. */
+export function apiServiceAvailable(apiService: any): { ok: boolean; message: string } {
+  const cond = (apiService?.status?.conditions ?? []).find((c: any) => c.type === 'Available');
+  return {
+    ok: cond?.status === 'True',
+    message: cond ? `Available=${cond.status} ${cond.reason ?? ''}: ${cond.message ?? ''}` : 'no Available condition yet',
+  };
+}
+
+/**
+ * Registers an aggregated API server listening on 127.0.0.1:`port`: an ExternalName Service (see
+ * --enable-aggregator-routing above) and one APIService per group/version, verified against
+ * `caBundle`. Replaces objects of the same names.
+ */
+async function registerAggregatedApi(
+  cp: LocalControlPlane,
+  opts: {
+    service: { namespace: string; name: string };
+    port: number;
+    apiServices: { group: string; version: string }[];
+    caBundle: Buffer;
+  },
+): Promise<void> {
+  const { namespace, name } = opts.service;
+  const put = async (path: string, collection: string, obj: any) => {
+    const res = await cp.api('POST', collection, obj);
+    if (res.status === 201) return;
+    if (res.status === 409) {
+      const current = await cp.api('GET', path);
+      obj.metadata.resourceVersion = current.json?.metadata?.resourceVersion;
+      const upd = await cp.api('PUT', path, obj);
+      if (upd.status === 200) return;
+      throw new StartError(`updating ${path}: ${upd.status} ${JSON.stringify(upd.json)}`);
+    }
+    throw new StartError(`creating ${path}: ${res.status} ${JSON.stringify(res.json)}`);
+  };
+  await put(`/api/v1/namespaces/${namespace}/services/${name}`, `/api/v1/namespaces/${namespace}/services`, {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'tentacle-control-plane' } },
+    spec: { type: 'ExternalName', externalName: '127.0.0.1', ports: [{ name: 'https', port: opts.port }] },
+  });
+  for (const { group, version } of opts.apiServices) {
+    const apiName = `${version}.${group}`;
+    await put(`/apis/apiregistration.k8s.io/v1/apiservices/${apiName}`, '/apis/apiregistration.k8s.io/v1/apiservices', {
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: { name: apiName, labels: { 'app.kubernetes.io/managed-by': 'tentacle-control-plane' } },
+      spec: {
+        group,
+        version,
+        service: { namespace, name, port: opts.port },
+        caBundle: opts.caBundle.toString('base64'),
+        groupPriorityMinimum: 100,
+        versionPriority: 100,
+      },
+    });
   }
 }
 

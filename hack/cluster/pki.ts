@@ -36,6 +36,10 @@ export interface Pki {
   kwokKey: string;
   kwokServingCert: string;
   kwokServingKey: string;
+  metricsServerCert: string;
+  metricsServerKey: string;
+  metricsServerServingCert: string;
+  metricsServerServingKey: string;
   frontProxyCaCert: string;
   frontProxyCaKey: string;
   frontProxyClientCert: string;
@@ -62,6 +66,10 @@ export function pkiPaths(dir: string): Pki {
     kwokKey: p('kwok.key'),
     kwokServingCert: p('kwok-serving.crt'),
     kwokServingKey: p('kwok-serving.key'),
+    metricsServerCert: p('metrics-server.crt'),
+    metricsServerKey: p('metrics-server.key'),
+    metricsServerServingCert: p('metrics-server-serving.crt'),
+    metricsServerServingKey: p('metrics-server-serving.key'),
     frontProxyCaCert: p('front-proxy-ca.crt'),
     frontProxyCaKey: p('front-proxy-ca.key'),
     frontProxyClientCert: p('front-proxy-client.crt'),
@@ -129,7 +137,10 @@ async function issue(
 export async function ensurePki(dir: string): Promise<{ pki: Pki; created: boolean }> {
   const pki = pkiPaths(dir);
   const marker = join(dir, '.complete');
-  if (existsSync(marker)) return { pki, created: false };
+  // A set made before a component was added lacks its files: start over (the CA changes, but every
+  // kubeconfig is rewritten on each start and nothing runs while certificates are made).
+  const files = Object.entries(pki).flatMap(([k, v]) => (k === 'dir' ? [] : [v]));
+  if (existsSync(marker) && files.every((f) => existsSync(f))) return { pki, created: false };
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
 
@@ -142,6 +153,18 @@ export async function ensurePki(dir: string): Promise<{ pki: Pki; created: boole
     // kwok patches the status of every pod and node: a member of system:masters with its own name.
     issue(dir, 'ca', 'kwok', '/O=system:masters/CN=kwok-controller', 'client'),
     issue(dir, 'ca', 'kwok-serving', '/CN=kwok-controller', 'server', ['DNS:localhost', 'IP:127.0.0.1']),
+    // metrics-server reads nodes and pods, delegates authentication and authorization (TokenReview,
+    // SubjectAccessReview) and reads the extension-apiserver-authentication ConfigMap: upstream grants
+    // that with a ClusterRole and two bindings; a throwaway dev/test cluster simply makes it a member
+    // of system:masters, like kwok.
+    issue(dir, 'ca', 'metrics-server', '/O=system:masters/CN=metrics-server', 'client'),
+    // Its serving certificate: the aggregator verifies it for <service>.<namespace>.svc against the
+    // APIService's caBundle (this CA), while connecting to 127.0.0.1.
+    issue(dir, 'ca', 'metrics-server-serving', '/CN=metrics-server', 'server', [
+      'DNS:metrics-server.kube-system.svc',
+      'DNS:localhost',
+      'IP:127.0.0.1',
+    ]),
     issue(dir, 'front-proxy-ca', 'front-proxy-client', '/CN=front-proxy-client', 'client'),
     (async () => {
       await openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key'], dir);

@@ -4,20 +4,20 @@
 // runs and leads), and every query of the chart's Grafana dashboard is valid PromQL.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
+import { OPT_IN_CONTROLLERS } from '../../src/cli.ts';
 import { controllers as available } from '../../src/controllers/index.ts';
 import { createNamespace, deleteNamespace, kubectl } from '../support/kube.ts';
-import { freePort, runOperator, type OperatorProcess } from '../support/operator.ts';
+import { runOperator, type OperatorProcess } from '../support/operator.ts';
+import { PROMTOOL, startPrometheus, type Prometheus } from '../support/prometheus.ts';
 import { waitFor } from '../support/wait.ts';
 import { CHART, find, render, run } from './support.ts';
 
-const PROMETHEUS = process.env.TENTACLE_PROMETHEUS ?? '/usr/bin/prometheus';
-const PROMTOOL = process.env.TENTACLE_PROMTOOL ?? '/usr/bin/promtool';
 const POD = 'tentacle-7c9d8f6b5-x2x2x'; // as a pod of the chart's Deployment would be named
+const NFS_PROVISIONER = `e2e-metrics-${process.pid}`;
 
 /** Objects that make each controller reconcile (the lead adds one per new controller). */
 const triggers: Record<string, () => unknown> = {
@@ -46,24 +46,32 @@ const triggers: Record<string, () => unknown> = {
       template: { metadata: { labels: { app: 'metrics' } }, spec: { containers: [{ name: 'main', image: 'busybox:1.36' }] } },
     },
   }),
+  // Its target does not exist: the sync fails to get the scale (a reconcile all the same).
+  autoscaler: () => ({
+    apiVersion: 'autoscaling.tentacle.dev/v1alpha1',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'metrics' },
+    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'metrics' }, maxReplicas: 2 },
+  }),
+  // Cluster-scoped (deleted in after()); no --nfs-agent-image, so its status says the agent is missing.
+  nfs: () => ({
+    apiVersion: 'storage.tentacle.dev/v1alpha1',
+    kind: 'NFSProvisioner',
+    metadata: { name: NFS_PROVISIONER },
+    spec: { server: '10.0.0.5', path: '/exports/metrics', storageClassName: NFS_PROVISIONER },
+  }),
 };
 
 describe('Prometheus scrapes the operator', { timeout: 300_000 }, () => {
-  const controllers = Object.keys(available);
+  // What --controllers=all runs (the chart's default set): opt-in ones need flags of their own.
+  const controllers = Object.keys(available).filter((c) => !OPT_IN_CONTROLLERS.includes(c));
   const dir = mkdtempSync(join(tmpdir(), 'tentacle-e2e-prometheus-'));
   let namespace = '';
   let operator: OperatorProcess | undefined;
-  let prometheus: ChildProcess | undefined;
-  let prometheusExited: Promise<unknown> | undefined;
+  let prometheus: Prometheus | undefined;
   let promUrl = '';
-  let promLog = '';
 
-  const query = async (q: string): Promise<any[]> => {
-    const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(q)}`);
-    const body = (await res.json()) as any;
-    if (body.status !== 'success') throw new Error(`${q}: ${body.error}`);
-    return body.data.result;
-  };
+  const query = (q: string): Promise<any[]> => prometheus!.query(q);
 
   before(async () => {
     namespace = await createNamespace('metrics');
@@ -75,26 +83,14 @@ describe('Prometheus scrapes the operator', { timeout: 300_000 }, () => {
     writeFileSync(rules, yaml.dump({ groups: find(objects, 'PrometheusRule')!.spec.groups.map((g: any) => ({ ...g, interval: '1s' })) }));
     await run(PROMTOOL, ['check', 'rules', rules]);
 
-    const port = await freePort();
-    promUrl = `http://127.0.0.1:${port}`;
-    writeFileSync(join(dir, 'prometheus.yml'), yaml.dump({
-      global: { scrape_interval: '1s', evaluation_interval: '1s' },
-      rule_files: [rules],
-      scrape_configs: [{
+    prometheus = await startPrometheus({
+      ruleFiles: [rules],
+      scrapeConfigs: [{
         job_name: 'tentacle',
         static_configs: [{ targets: [`127.0.0.1:${operator.metricsPort}`], labels: { namespace, pod: POD } }],
       }],
-    }));
-    prometheus = spawn(PROMETHEUS, [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    prometheus.stdout!.on('data', (d) => (promLog += d));
-    prometheus.stderr!.on('data', (d) => (promLog += d));
-    prometheusExited = new Promise((resolve) => prometheus!.on('exit', resolve));
-    await waitFor(async () => (await fetch(`${promUrl}/-/ready`)).status === 200, { what: `prometheus ready (${promLog.slice(-300)})` });
+    });
+    promUrl = prometheus.url;
 
     for (const name of controllers) {
       const trigger = triggers[name];
@@ -103,12 +99,10 @@ describe('Prometheus scrapes the operator', { timeout: 300_000 }, () => {
   });
 
   after(async () => {
-    if (prometheus && prometheus.exitCode === null) {
-      prometheus.kill('SIGTERM');
-      await prometheusExited;
-    }
+    await prometheus?.stop();
     if (operator && operator.child.exitCode === null) await operator.stop();
     if (namespace) await deleteNamespace(namespace);
+    await kubectl(['delete', '--ignore-not-found', '--wait=false', 'nfsprovisioners.storage.tentacle.dev', NFS_PROVISIONER]);
     rmSync(dir, { recursive: true, force: true });
   });
 
