@@ -26,7 +26,8 @@ if compgen -G "crds/*.yaml" >/dev/null; then
   kubectl wait --for=condition=Established --timeout=60s -f crds/
 fi
 echo "[dev] operator starting; kubectl: export KUBECONFIG=$KUBECONFIG  (Ctrl-C stops everything)"
-node src/main.ts --log-format=text --metrics-bind-address="${METRICS_ADDR:-127.0.0.1:8080}" \
+# NFS in local mode: the export of NFSProvisioner X is .dev/exports/X, served in-process.
+node src/main.ts --log-format=text --nfs-local-exports="$ROOT/.dev/exports" --metrics-bind-address="${METRICS_ADDR:-127.0.0.1:8080}" \
   --health-probe-bind-address="${PROBE_ADDR:-127.0.0.1:8081}" "$@" &
 operator=$!
 wait "$operator"

@@ -29,7 +29,14 @@ export interface ControllerOptions {
   /** nfs-agent: the one NFSProvisioner this agent process serves, with its export mounted at nfsExportRoot. */
   nfsProvisioner: string | undefined;
   nfsExportRoot: string | undefined;
+  /** nfs: service account of the agent Deployments (the chart's `<fullname>-nfs-agent`). */
+  nfsAgentServiceAccount: string | undefined;
+  /** nfs: the operator's namespace as given by --leader-election-namespace (agents go there). */
+  operatorNamespace: string | undefined;
 }
+
+/** Controllers that `--controllers=all` leaves out: they only make sense when named with their flags. */
+export const OPT_IN_CONTROLLERS = ['nfs-agent'];
 
 export const usage = `Usage: tentacle [flags]
   --kubeconfig PATH                  kubeconfig (default: $KUBECONFIG, ~/.kube/config, in-cluster)
@@ -49,6 +56,7 @@ export const usage = `Usage: tentacle [flags]
   --nfs-agent-image IMAGE            nfs: image of the per-provisioner agent Deployment (cluster mode)
   --nfs-provisioner NAME             nfs-agent: the NFSProvisioner this agent serves
   --nfs-export-root DIR              nfs-agent: where that provisioner's export is mounted
+  --nfs-agent-service-account NAME   nfs: service account of the agent Deployments (cluster mode)
   --help`;
 
 /** Parses argv; throws an Error with a readable message on bad input. */
@@ -74,6 +82,7 @@ export function parseFlags(argv: string[], available: string[]): OperatorFlags {
       'nfs-agent-image': { type: 'string' },
       'nfs-provisioner': { type: 'string' },
       'nfs-export-root': { type: 'string' },
+      'nfs-agent-service-account': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -83,10 +92,13 @@ export function parseFlags(argv: string[], available: string[]): OperatorFlags {
     if (!Number.isFinite(n) || n < 0) throw new Error(`--${flag} must be a non-negative number, got ${JSON.stringify(value)}`);
     return n;
   };
-  const requested = values.controllers === 'all' ? available : values.controllers.split(',').map((s) => s.trim()).filter(Boolean);
+  const requested = values.controllers === 'all' ? available.filter((c) => !OPT_IN_CONTROLLERS.includes(c)) : values.controllers.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = requested.filter((c) => !available.includes(c));
   if (unknown.length) {
     throw new Error(`unknown controller(s) ${unknown.join(', ')}; available: ${available.join(', ') || '(none)'}`);
+  }
+  if (requested.includes('nfs-agent') && (!values['nfs-provisioner'] || !values['nfs-export-root'])) {
+    throw new Error('the nfs-agent controller needs --nfs-provisioner and --nfs-export-root');
   }
   const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
   if (!levels.includes(values['log-level'])) throw new Error(`--log-level must be one of ${levels.join(', ')}`);
@@ -111,6 +123,8 @@ export function parseFlags(argv: string[], available: string[]): OperatorFlags {
       nfsAgentImage: values['nfs-agent-image'],
       nfsProvisioner: values['nfs-provisioner'],
       nfsExportRoot: values['nfs-export-root'],
+      nfsAgentServiceAccount: values['nfs-agent-service-account'],
+      operatorNamespace: values['leader-election-namespace'],
     },
   };
 }

@@ -112,3 +112,35 @@ export interface ControllerRevision extends KubeObject {
   data?: unknown;
   revision: number;
 }
+
+/** core/v1 PersistentVolume, the fields the NFS provisioner writes and reads. */
+export interface PersistentVolumeSpec {
+  capacity?: Record<string, string>;
+  accessModes?: string[];
+  persistentVolumeReclaimPolicy?: 'Delete' | 'Retain' | 'Recycle';
+  storageClassName?: string;
+  mountOptions?: string[];
+  volumeMode?: string;
+  nfs?: { server: string; path: string; readOnly?: boolean };
+  claimRef?: { apiVersion?: string; kind?: string; namespace?: string; name?: string; uid?: string; resourceVersion?: string };
+  [field: string]: unknown;
+}
+
+export interface PersistentVolume extends KubeObject {
+  spec: PersistentVolumeSpec;
+  status?: { phase?: 'Pending' | 'Available' | 'Bound' | 'Released' | 'Failed'; message?: string; reason?: string };
+}
+
+export const DEPLOYMENT = { group: 'apps', version: 'v1', kind: 'Deployment' };
+
+/** apps/v1 Deployment, as far as the NFS agent needs it. */
+export interface Deployment extends KubeObject {
+  spec: {
+    replicas?: number;
+    selector: LabelSelector;
+    strategy?: { type: 'Recreate' | 'RollingUpdate' };
+    template: PodTemplateSpec;
+    [field: string]: unknown;
+  };
+  status?: { observedGeneration?: number; replicas?: number; readyReplicas?: number; availableReplicas?: number; updatedReplicas?: number };
+}

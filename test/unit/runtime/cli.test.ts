@@ -39,7 +39,17 @@ describe('operator flags', () => {
       nfsAgentImage: undefined,
       nfsProvisioner: undefined,
       nfsExportRoot: undefined,
+      nfsAgentServiceAccount: undefined,
+      operatorNamespace: undefined,
     });
+  });
+
+  test('"all" leaves out nfs-agent, which needs its flags when named', () => {
+    const withAgent = [...available, 'nfs-agent'];
+    assert.ok(!parseFlags([], withAgent).controllers.includes('nfs-agent'));
+    assert.throws(() => parseFlags(['--controllers=nfs-agent'], withAgent), /needs --nfs-provisioner and --nfs-export-root/);
+    const flags = parseFlags(['--controllers=nfs-agent', '--nfs-provisioner=x', '--nfs-export-root=/export'], withAgent);
+    assert.deepEqual(flags.controllers, ['nfs-agent']);
   });
 
   test('--help is reported as such', () => assert.throws(() => parseFlags(['--help'], available), HelpRequested));

@@ -1,0 +1,196 @@
+// Pure decisions of the provisioning work, per claim and per volume, as external-provisioner's
+// controller makes them (sig-storage-lib-external-provisioner: shouldProvision, provisionClaimOperation,
+// shouldDelete) and external-resizer for growth. No I/O: the callers observe and act.
+import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '../../api/core/types.ts';
+import {
+  ANN_BETA_STORAGE_PROVISIONER,
+  ANN_PROVISIONED_BY,
+  ANN_PROVISIONER,
+  ANN_SELECTED_NODE,
+  ANN_STORAGE_PROVISIONER,
+  FINALIZER_PV,
+  PARAM_NFS_PROVISIONER,
+  PROVISIONER_NAME,
+} from '../../api/storage/types.ts';
+import { parseQuantity } from '../../runtime/util/quantity.ts';
+import type { ProvisionerConfig } from './config.ts';
+import { expandPathPattern, nfsVolumePath, relDirFromNfsPath } from './path-pattern.ts';
+import type { OnDelete } from './policy.ts';
+
+export const PV_PROTECTION_FINALIZER = 'kubernetes.io/pv-protection';
+const ACCESS_MODES = new Set(['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod']);
+
+/** external-provisioner names volumes after the claim's uid: a restart can never make a second one. */
+export function volumeNameFor(claim: PersistentVolumeClaim): string {
+  return `pvc-${claim.metadata.uid}`;
+}
+
+/** The NFSProvisioner a StorageClass of ours names, or undefined for anyone else's class. */
+export function provisionerOfClass(sc: StorageClass | undefined): string | undefined {
+  if (!sc || sc.provisioner !== PROVISIONER_NAME) return undefined;
+  return sc.parameters?.[PARAM_NFS_PROVISIONER] || undefined;
+}
+
+/** The NFSProvisioner that made a volume, or undefined when it is not one of ours. */
+export function provisionerOfVolume(pv: PersistentVolume): string | undefined {
+  const a = pv.metadata.annotations;
+  if (a?.[ANN_PROVISIONED_BY] !== PROVISIONER_NAME) return undefined;
+  return a[ANN_PROVISIONER] || undefined;
+}
+
+export type ProvisionDecision =
+  | { kind: 'skip'; why: string }
+  | { kind: 'fail'; message: string }
+  | { kind: 'provision'; dir: string; volume: PersistentVolume };
+
+export interface ProvisionInput {
+  claim: PersistentVolumeClaim;
+  storageClass: StorageClass;
+  /** The provisioner's settings, or the problems that stop it from provisioning. */
+  config: ProvisionerConfig | { errors: string[] };
+  /** Whether the volume `pvc-<uid>` exists already (cache). */
+  volumeExists: boolean;
+}
+
+export function decideProvision({ claim, storageClass, config, volumeExists }: ProvisionInput): ProvisionDecision {
+  const ann = claim.metadata.annotations ?? {};
+  if (claim.metadata.deletionTimestamp) return { kind: 'skip', why: 'claim is being deleted' };
+  if (claim.spec.volumeName) return { kind: 'skip', why: 'claim already names a volume' };
+  if ((claim.status?.phase ?? 'Pending') !== 'Pending') return { kind: 'skip', why: `claim is ${claim.status?.phase}` };
+  // The PV controller announces which provisioner is to act; until it has, the claim is not ours yet.
+  if (ann[ANN_STORAGE_PROVISIONER] !== PROVISIONER_NAME && ann[ANN_BETA_STORAGE_PROVISIONER] !== PROVISIONER_NAME) {
+    return { kind: 'skip', why: 'the PV controller has not handed the claim to this provisioner yet' };
+  }
+  if (storageClass.volumeBindingMode === 'WaitForFirstConsumer' && !ann[ANN_SELECTED_NODE]) {
+    return { kind: 'skip', why: 'waiting for a first consumer (no selected node yet)' };
+  }
+  if (volumeExists) return { kind: 'skip', why: 'volume already provisioned' };
+  if ('errors' in config) return { kind: 'fail', message: `the NFSProvisioner is misconfigured: ${config.errors.join('; ')}` };
+
+  const spec = claim.spec;
+  if (spec.selector) return { kind: 'fail', message: 'claim Selector is not supported: dynamically provisioned NFS volumes have no labels to select' };
+  if (spec.volumeMode === 'Block') return { kind: 'fail', message: 'volumeMode Block is not supported: an NFS volume is a directory (Filesystem)' };
+  if (spec.dataSource || spec.dataSourceRef) return { kind: 'fail', message: 'dataSource is not supported: NFS volumes cannot be cloned or restored from snapshots' };
+  const modes = spec.accessModes ?? [];
+  if (!modes.length) return { kind: 'fail', message: 'the claim asks for no access mode' };
+  const unknown = modes.filter((m) => !ACCESS_MODES.has(m));
+  if (unknown.length) return { kind: 'fail', message: `access mode(s) ${unknown.join(', ')} not supported` };
+  const request = spec.resources?.requests?.storage;
+  if (request === undefined) return { kind: 'fail', message: 'the claim requests no storage (spec.resources.requests.storage)' };
+  try {
+    parseQuantity(String(request));
+  } catch {
+    return { kind: 'fail', message: `storage request ${JSON.stringify(request)} is not a quantity` };
+  }
+
+  const name = volumeNameFor(claim);
+  const meta = { namespace: claim.metadata.namespace!, name: claim.metadata.name!, labels: claim.metadata.labels, annotations: claim.metadata.annotations };
+  const dir = expandPathPattern(config.pathPattern, meta, name);
+  if (!dir.ok) return { kind: 'fail', message: `no safe directory for the volume: ${dir.error}` };
+
+  const volume: PersistentVolume = {
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: {
+      name,
+      annotations: { [ANN_PROVISIONED_BY]: PROVISIONER_NAME, [ANN_PROVISIONER]: config.name },
+      // Only volumes whose data we delete need us to see their deletion (as external-provisioner).
+      ...(config.reclaimPolicy === 'Delete' ? { finalizers: [FINALIZER_PV] } : {}),
+    },
+    spec: {
+      capacity: { storage: String(request) },
+      accessModes: [...modes],
+      persistentVolumeReclaimPolicy: config.reclaimPolicy,
+      storageClassName: storageClass.metadata.name!,
+      volumeMode: 'Filesystem',
+      ...(storageClass.mountOptions?.length ? { mountOptions: [...storageClass.mountOptions] } : {}),
+      nfs: { server: config.server, path: nfsVolumePath(config.path, dir.dir) },
+      claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: meta.namespace, name: meta.name, uid: claim.metadata.uid! },
+    },
+  };
+  return { kind: 'provision', dir: dir.dir, volume };
+}
+
+export type ReclaimDecision =
+  | { kind: 'skip'; why: string }
+  | { kind: 'fail'; message: string }
+  | {
+      kind: 'reclaim';
+      dir: string;
+      /** What to do with the directory; 'retain' also when another volume shares it. */
+      onDelete: OnDelete;
+      /** A note for the event when the policy was overridden for safety. */
+      note?: string;
+      /** Delete the PV object afterwards (false: it is already being deleted). */
+      deleteVolume: boolean;
+      removeFinalizer: boolean;
+    }
+  | { kind: 'removeFinalizer' };
+
+export interface ReclaimInput {
+  volume: PersistentVolume;
+  config: ProvisionerConfig | undefined;
+  /** Directories of this provisioner's other volumes. */
+  otherDirs: readonly string[];
+}
+
+export function decideReclaim({ volume, config, otherDirs }: ReclaimInput): ReclaimDecision {
+  const finalizers = volume.metadata.finalizers ?? [];
+  const hasOurs = finalizers.includes(FINALIZER_PV);
+  const deleting = !!volume.metadata.deletionTimestamp;
+  const policy = volume.spec.persistentVolumeReclaimPolicy;
+  if (deleting && !hasOurs) return { kind: 'skip', why: 'being deleted; nothing of ours holds it' };
+  if (deleting && finalizers.includes(PV_PROTECTION_FINALIZER)) return { kind: 'skip', why: 'still used by a claim' };
+  if (deleting && policy !== 'Delete') return { kind: 'removeFinalizer' };
+  if (!deleting && !(volume.status?.phase === 'Released' && policy === 'Delete')) return { kind: 'skip', why: 'not released with reclaim policy Delete' };
+  if (!config) return { kind: 'skip', why: 'its NFSProvisioner is gone or misconfigured' };
+  const nfs = volume.spec.nfs;
+  if (!nfs || nfs.server !== config.server) {
+    return { kind: 'fail', message: `volume source ${JSON.stringify(nfs ?? null)} is not on server ${config.server}; leaving its data alone` };
+  }
+  const dir = relDirFromNfsPath(config.path, nfs.path);
+  if (!dir.ok) return { kind: 'fail', message: `${dir.error}; leaving its data alone` };
+  const shared = otherDirs.includes(dir.dir);
+  return {
+    kind: 'reclaim',
+    dir: dir.dir,
+    onDelete: shared ? 'retain' : config.onDelete,
+    ...(shared ? { note: `directory ${dir.dir} is also used by another volume; keeping it` } : {}),
+    deleteVolume: !deleting,
+    removeFinalizer: hasOurs,
+  };
+}
+
+export type ResizeDecision = { kind: 'skip'; why: string } | { kind: 'resize'; size: string; expandVolume: boolean };
+
+/**
+ * Growth, as external-resizer does it for a volume that needs no node-side step: the PV capacity
+ * becomes the request, then the claim's status capacity follows. NFS has no quotas: the number is
+ * what Kubernetes shows, the space is whatever the export has.
+ */
+export function decideResize(claim: PersistentVolumeClaim, volume: PersistentVolume, allowVolumeExpansion: boolean): ResizeDecision {
+  if (claim.status?.phase !== 'Bound' || claim.spec.volumeName !== volume.metadata.name) return { kind: 'skip', why: 'not bound to this volume' };
+  const requested = claim.spec.resources?.requests?.storage;
+  const pvSize = volume.spec.capacity?.storage;
+  if (requested === undefined || pvSize === undefined) return { kind: 'skip', why: 'no sizes' };
+  let want: number;
+  let have: number;
+  let shown: number;
+  try {
+    want = parseQuantity(String(requested));
+    have = parseQuantity(pvSize);
+    const status = claim.status?.capacity?.storage;
+    shown = status === undefined ? 0 : parseQuantity(status);
+  } catch {
+    return { kind: 'skip', why: 'unparsable size' };
+  }
+  if (want > have) {
+    if (!allowVolumeExpansion) return { kind: 'skip', why: 'the class does not allow expansion' };
+    return { kind: 'resize', size: String(requested), expandVolume: true };
+  }
+  // The PV grew but the claim's status did not follow (a restart in between): finish the job.
+  if (claim.status?.capacity !== undefined && shown < want && have >= want) {
+    return { kind: 'resize', size: pvSize, expandVolume: false };
+  }
+  return { kind: 'skip', why: 'nothing to grow' };
+}

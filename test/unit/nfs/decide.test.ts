@@ -1,0 +1,90 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Deployment, StorageClass } from '../../../src/api/core/types.ts';
+import type { NFSProvisioner } from '../../../src/api/storage/types.ts';
+import { agentName, agentNeedsUpdate, desiredAgentDeployment } from '../../../src/controllers/nfs/agent.ts';
+import { resolveConfig } from '../../../src/controllers/nfs/config.ts';
+import { decideStatus, decideStorageClass, desiredStorageClass, warningsFor } from '../../../src/controllers/nfs/decide.ts';
+
+const p = (spec: Partial<NFSProvisioner['spec']> = {}): NFSProvisioner => ({
+  metadata: { name: 'nfs1', uid: 'p-uid', generation: 2 },
+  spec: { server: 'nfs.local', path: '/srv/nfs', ...spec },
+});
+const now = '2024-01-01T00:00:00.000Z';
+
+describe('StorageClass', () => {
+  test('desired class: provisioner, parameters, defaults, owner', () => {
+    const sc = desiredStorageClass(p({ isDefaultClass: true, mountOptions: ['hard'] }));
+    assert.equal(sc.metadata.name, 'nfs1');
+    assert.equal(sc.provisioner, 'tentacle.dev/nfs');
+    assert.deepEqual(sc.parameters, { nfsProvisioner: 'nfs1', server: 'nfs.local', path: '/srv/nfs' });
+    assert.equal(sc.reclaimPolicy, 'Delete');
+    assert.equal(sc.volumeBindingMode, 'Immediate');
+    assert.equal(sc.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'], 'true');
+    assert.equal(sc.metadata.ownerReferences?.[0]?.uid, 'p-uid');
+    assert.deepEqual(sc.mountOptions, ['hard']);
+  });
+
+  const live = (over: Partial<StorageClass> = {}, owner = 'p-uid'): StorageClass => {
+    const sc = desiredStorageClass(p());
+    return { ...sc, ...over, metadata: { ...sc.metadata, ownerReferences: [{ ...sc.metadata.ownerReferences![0]!, uid: owner }] } };
+  };
+  const cases: [string, NFSProvisioner, StorageClass | undefined, string][] = [
+    ['missing → create', p(), undefined, 'create'],
+    ['same → none', p(), live(), 'none'],
+    ['expansion toggled → patch', p({ allowVolumeExpansion: true }), live(), 'patch'],
+    ['default-class toggled → patch', p({ isDefaultClass: true }), live(), 'patch'],
+    ['mount options → patch', p({ mountOptions: ['soft'] }), live(), 'patch'],
+    ['reclaim policy → recreate', p({ reclaimPolicy: 'Retain' }), live(), 'recreate'],
+    ['binding mode → recreate', p({ volumeBindingMode: 'WaitForFirstConsumer' }), live(), 'recreate'],
+    ['someone else\'s class → conflict', p(), live({}, 'other'), 'conflict'],
+  ];
+  for (const [name, prov, existing, kind] of cases) test(name, () => assert.equal(decideStorageClass(prov, existing).kind, kind));
+});
+
+describe('status', () => {
+  const status = (over: Partial<Parameters<typeof decideStatus>[0]> = {}) =>
+    decideStatus({ provisioner: p(), config: resolveConfig(p()), storageClass: { kind: 'none' }, agent: { mode: 'local', root: '/x/nfs1' }, volumes: [], now, ...over });
+  const cond = (s: ReturnType<typeof decideStatus>, type: string) => s.conditions?.find((c) => c.type === type);
+
+  test('ready in local mode, counts volumes', () => {
+    const s = status({ volumes: [{ metadata: {}, spec: {}, status: { phase: 'Bound' } }, { metadata: {}, spec: {}, status: { phase: 'Released' } }] });
+    assert.equal(cond(s, 'Ready')?.status, 'True');
+    assert.equal(cond(s, 'AgentReady')?.reason, 'LocalMode');
+    assert.equal(s.volumes, 2);
+    assert.equal(s.boundVolumes, 1);
+    assert.equal(s.observedGeneration, 2);
+    assert.equal(cond(s, 'Ready')?.observedGeneration, 2);
+  });
+  test('conflict', () => assert.equal(cond(status({ storageClass: { kind: 'conflict', message: 'm' } }), 'Ready')?.reason, 'NameConflict'));
+  test('invalid spec wins', () => {
+    const bad = p({ archiveRetention: 'soon' });
+    assert.equal(cond(status({ provisioner: bad, config: resolveConfig(bad) }), 'Ready')?.reason, 'InvalidSpec');
+  });
+  test('no agent image', () => assert.equal(cond(status({ agent: { mode: 'cluster', missingImage: true } }), 'AgentReady')?.reason, 'NoAgentImage'));
+  test('agent available', () => {
+    const d: Deployment = { metadata: { generation: 1 }, spec: { selector: {}, template: { spec: { containers: [] } } }, status: { observedGeneration: 1, availableReplicas: 1 } };
+    assert.equal(cond(status({ agent: { mode: 'cluster', deployment: d, name: 'a' } }), 'Ready')?.status, 'True');
+  });
+  test('warnings only on change', () => {
+    const s = status({ storageClass: { kind: 'conflict', message: 'm' } });
+    assert.deepEqual(warningsFor([], s.conditions!), [{ reason: 'NameConflict', message: 'm' }]);
+    assert.deepEqual(warningsFor(s.conditions, s.conditions!), []);
+  });
+});
+
+describe('agent Deployment', () => {
+  test('names fit a pod name', () => {
+    assert.equal(agentName('nfs1'), 'tentacle-nfs-nfs1');
+    const long = agentName('x'.repeat(200));
+    assert.ok(long.length <= 52 && long !== agentName(`${'x'.repeat(199)}y`));
+  });
+  test('shape and change detection', () => {
+    const d = desiredAgentDeployment(p(), { image: 'img', namespace: 'ops', serviceAccountName: 'sa' });
+    assert.equal(d.metadata.namespace, 'ops');
+    assert.equal(d.spec.template.spec.serviceAccountName, 'sa');
+    assert.ok(d.spec.template.spec.containers[0]!.args!.includes('--leader-election-namespace=ops'));
+    assert.ok(!agentNeedsUpdate(d, desiredAgentDeployment(p(), { image: 'img', namespace: 'ops', serviceAccountName: 'sa' })));
+    assert.ok(agentNeedsUpdate(d, desiredAgentDeployment(p(), { image: 'img2', namespace: 'ops', serviceAccountName: 'sa' })));
+  });
+});
