@@ -34,6 +34,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { kubeRequest } from './kube.ts';
+import { matchesSelector, parseSelector } from '../../src/runtime/util/selectors.ts';
 
 export const CUSTOM_GROUP = 'custom.metrics.k8s.io';
 export const CUSTOM_VERSION = 'v1beta2';
@@ -129,74 +130,11 @@ function quantity(v: MetricQuantity): string {
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const labelKey = (labels: Labels) => JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
 
-// --- label selectors (the string syntax of labels.Parse) ---
+// --- label selectors: the project's labels.Parse (src/runtime/util/selectors.ts) ---
 
-type Requirement = { key: string; op: 'in' | 'notin' | 'exists' | '!'; values: string[] };
-
-/** Parses `a=b,c!=d,e in (f,g),h notin (i),j,!k`. */
-export function parseSelector(selector: string): Requirement[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of selector) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      parts.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  parts.push(cur);
-  const reqs: Requirement[] = [];
-  for (const raw of parts.map((p) => p.trim()).filter(Boolean)) {
-    let m: RegExpExecArray | null;
-    if ((m = /^(\S+?)\s*(==|=|!=)\s*(\S*)$/.exec(raw))) {
-      reqs.push({ key: m[1]!, op: m[2] === '!=' ? 'notin' : 'in', values: [m[3]!] });
-    } else if ((m = /^(\S+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(raw))) {
-      reqs.push({ key: m[1]!, op: m[2] as 'in' | 'notin', values: m[3]!.split(',').map((v) => v.trim()) });
-    } else if ((m = /^!\s*(\S+)$/.exec(raw))) {
-      reqs.push({ key: m[1]!, op: '!', values: [] });
-    } else if (/^\S+$/.test(raw)) {
-      reqs.push({ key: raw, op: 'exists', values: [] });
-    } else {
-      throw new Error(`unable to parse requirement ${JSON.stringify(raw)}`);
-    }
-  }
-  return reqs;
-}
-
-export function matchesSelector(labels: Labels, selector: string | Requirement[] | undefined): boolean {
-  const reqs = typeof selector === 'string' ? parseSelector(selector) : (selector ?? []);
-  return reqs.every((r) => {
-    const has = Object.hasOwn(labels, r.key);
-    switch (r.op) {
-      case 'in':
-        return has && r.values.includes(labels[r.key]!);
-      case 'notin':
-        return !has || !r.values.includes(labels[r.key]!);
-      case 'exists':
-        return has;
-      case '!':
-        return !has;
-    }
-  });
-}
-
-/** metav1.LabelSelector for a selector string, as MetricIdentifier.selector carries it. */
-function labelSelectorObject(selector: string): unknown {
-  const matchLabels: Labels = {};
-  const matchExpressions: unknown[] = [];
-  for (const r of parseSelector(selector)) {
-    if (r.op === 'in' && r.values.length === 1 && !(r.key in matchLabels)) matchLabels[r.key] = r.values[0]!;
-    else {
-      const operator = { in: 'In', notin: 'NotIn', exists: 'Exists', '!': 'DoesNotExist' }[r.op];
-      matchExpressions.push({ key: r.key, operator, ...(r.values.length ? { values: r.values } : {}) });
-    }
-  }
-  return {
-    ...(Object.keys(matchLabels).length ? { matchLabels } : {}),
-    ...(matchExpressions.length ? { matchExpressions } : {}),
-  };
+/** Whether labels match a selector in string form; an empty or missing selector matches everything. */
+function matchesText(labels: Labels, selector: string | undefined): boolean {
+  return matchesSelector(parseSelector(selector ?? ''), labels);
 }
 
 // --- the server ---
@@ -365,9 +303,9 @@ class AdapterServer {
       const pods = new Set(((list.body.items ?? []) as any[]).map((p) => p.metadata.name as string));
       chosen = entries.filter((e) => pods.has(e.name));
     } else {
-      chosen = entries.filter((e) => matchesSelector(e.labels, labelSelector));
+      chosen = entries.filter((e) => matchesText(e.labels, labelSelector));
     }
-    chosen = chosen.filter((e) => matchesSelector(e.labels, metricSelector));
+    chosen = chosen.filter((e) => matchesText(e.labels, metricSelector));
     const timestamp = now();
     this.json(res, 200, {
       kind: 'MetricValueList',
@@ -375,7 +313,7 @@ class AdapterServer {
       metadata: {},
       items: chosen.map((e) => ({
         describedObject: { kind: e.kind, ...(e.namespace ? { namespace: e.namespace } : {}), name: e.name, apiVersion: e.apiVersion },
-        metric: { name: metric, selector: metricSelector ? labelSelectorObject(metricSelector) : null },
+        metric: { name: metric, selector: metricSelector ? parseSelector(metricSelector) : null },
         timestamp,
         value: e.value,
       })),
@@ -401,7 +339,7 @@ class AdapterServer {
       apiVersion: `${EXTERNAL_GROUP}/${EXTERNAL_VERSION}`,
       metadata: {},
       items: [...series.values()]
-        .filter((s) => matchesSelector(s.labels, labelSelector))
+        .filter((s) => matchesText(s.labels, labelSelector))
         .map((s) => ({ metricName: metric, metricLabels: { ...s.labels }, timestamp, value: s.value })),
     });
   }
