@@ -9,6 +9,7 @@ import type { ControllerOptions } from '../../cli.ts';
 import { DEPLOYMENT, PV, PVC, STORAGE_CLASS } from '../../api/core/types.ts';
 import type { Deployment, PersistentVolume, PersistentVolumeClaim, StorageClass } from '../../api/core/types.ts';
 import { NFS_PROVISIONER, type NFSProvisioner } from '../../api/storage/types.ts';
+import { generationChanged } from '../../runtime/controller/predicate.ts';
 import type { Manager } from '../../runtime/manager/manager.ts';
 import type { Request } from '../../runtime/types.ts';
 import { LABEL_COMPONENT } from './agent.ts';
@@ -65,7 +66,10 @@ function setupVolumeWork(manager: Manager, prefix: string, rootOf: (name: string
   manager
     .controller(`${prefix}-claims`)
     .for<PersistentVolumeClaim>(PVC, { predicates: [{ create: servedClaim, update: (_o, n) => servedClaim(n), delete: () => false }] })
-    .watches<NFSProvisioner>(NFS_PROVISIONER, (p) => (served(p.metadata.name) ? pendingClaimsOf(storageClassNameOf(p)) : []))
+    // Spec changes only: the per-volume status writes must not re-queue every pending claim each time.
+    .watches<NFSProvisioner>(NFS_PROVISIONER, (p) => (served(p.metadata.name) ? pendingClaimsOf(storageClassNameOf(p)) : []), {
+      predicates: [generationChanged],
+    })
     .watches<StorageClass>(STORAGE_CLASS, (sc) => (served(provisionerOfClass(sc)) ? pendingClaimsOf(sc.metadata.name!) : []))
     .withOptions({ maxConcurrentReconciles: 4 })
     .complete(new ClaimReconciler(deps));

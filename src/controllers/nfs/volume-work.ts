@@ -69,6 +69,12 @@ async function usableRoot(deps: VolumeWorkDeps, provisioner: string): Promise<st
 /** Claims: provisioning and growth. */
 export class ClaimReconciler implements Reconciler {
   private readonly deps: VolumeWorkDeps;
+  /**
+   * PVs this process created that the cache has not shown yet: a claim synced again in that gap must
+   * not provision twice (harmless, the name is the claim's, but a wasted write and a false event).
+   * Entries expire after a minute, so a PV deleted before the cache ever saw it is provisioned again.
+   */
+  private readonly createdNotCached = new Map<string, number>();
   constructor(deps: VolumeWorkDeps) {
     this.deps = deps;
   }
@@ -83,7 +89,12 @@ export class ClaimReconciler implements Reconciler {
     if (claim.spec.volumeName) return this.resize(claim, storageClass, provisioner);
 
     const config = configOf(cache, provisioner);
-    const decision = decideProvision({ claim, storageClass, config, volumeExists: !!cache.get(PV, '', volumeNameFor(claim)) });
+    const volumeName = volumeNameFor(claim);
+    if (cache.get(PV, '', volumeName)) this.createdNotCached.delete(volumeName);
+    const createdAt = this.createdNotCached.get(volumeName);
+    if (createdAt !== undefined && this.deps.clock.now() - createdAt > 60_000) this.createdNotCached.delete(volumeName);
+    const volumeExists = this.createdNotCached.has(volumeName) || !!cache.get(PV, '', volumeName);
+    const decision = decideProvision({ claim, storageClass, config, volumeExists });
     if (decision.kind === 'skip') {
       ctx.log.debug({ why: decision.why }, 'not provisioning');
       return {};
@@ -139,6 +150,7 @@ export class ClaimReconciler implements Reconciler {
       if (created && isInvalid(err)) await rmdir(`${root}/${dir}`).catch(() => undefined);
       throw err;
     }
+    this.createdNotCached.set(volume.metadata.name!, this.deps.clock.now());
     recorder.event(claim, 'Normal', 'ProvisioningSucceeded', 'Provision', `Successfully provisioned volume ${volume.metadata.name}`);
     ctx.log.info({ volume: volume.metadata.name, dir }, 'provisioned');
     return {};
