@@ -102,3 +102,49 @@ export function processUsage(pid: number): { cpuSeconds: number; peakRssBytes: n
 export function ratio(ours: number, theirs: number): string {
   return theirs === 0 ? 'n/a' : (ours / theirs).toFixed(2);
 }
+
+export interface AuditEvent {
+  user: string;
+  verb: string;
+  /** resource, or resource/subresource */
+  resource: string;
+  namespace: string;
+  name: string;
+  code: number;
+  /** requestReceivedTimestamp, epoch milliseconds (the log has microseconds; Date keeps milliseconds). */
+  receivedMs: number;
+}
+
+/** The writes in the audit log since byte `from`, with who, what and when. */
+export function auditEvents(auditLog: string, from = 0): AuditEvent[] {
+  const text = readFileSync(auditLog, 'utf8');
+  const out: AuditEvent[] = [];
+  for (const line of text.slice(from).split('\n')) {
+    if (!line) continue;
+    const e = JSON.parse(line) as {
+      user: { username: string };
+      verb: string;
+      objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
+      responseStatus?: { code?: number };
+      requestReceivedTimestamp: string;
+    };
+    const ref = e.objectRef ?? {};
+    out.push({
+      user: e.user.username,
+      verb: e.verb,
+      resource: `${ref.resource ?? '?'}${ref.subresource ? `/${ref.subresource}` : ''}`,
+      namespace: ref.namespace ?? '',
+      name: ref.name ?? '',
+      code: e.responseStatus?.code ?? 0,
+      receivedMs: Date.parse(e.requestReceivedTimestamp),
+    });
+  }
+  return out;
+}
+
+/** The q-quantile (0..1) of `values`, nearest rank. */
+export function quantile(values: number[], q: number): number {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}

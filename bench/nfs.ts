@@ -1,0 +1,230 @@
+// NFS provisioner benchmark: N claims to Bound with our provisioner (storage.tentacle.dev NFSProvisioner,
+// local mode: the exports are directories of this machine), against the floor any external
+// provisioner adds to: the same N claims bound by kube-controller-manager's PV binder alone to N
+// pre-created PersistentVolumes (static provisioning). Both run on one control plane; the binder
+// also finishes every bind on our side (our provisioner creates the PV with a claimRef, the binder
+// binds the claim to it). nfs-subdir-external-provisioner itself cannot be built here (the Go module
+// proxy refuses sigs.k8s.io/nfs-subdir-external-provisioner and sig-storage-lib-external-provisioner).
+//
+// Per claim: latency from its create request to the first watch event with phase Bound. Throughput:
+// claims / (first create → last Bound). API writes per volume from the audit log, by user: the PV
+// binder (system:serviceaccount:kube-system:persistent-volume-binder) and our operator.
+//
+//   node bench/nfs.ts [--pvcs 1000] [--concurrency 20] [--qps 50] [--burst 100]
+import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PV, PVC, STORAGE_CLASS, type PersistentVolume, type PersistentVolumeClaim } from '../src/api/core/types.ts';
+import { runOperator, type OperatorProcess } from '../test/support/operator.ts';
+import { waitFor } from '../test/support/wait.ts';
+import { OPERATOR_USER, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, quantile, ratio } from './support.ts';
+
+const { values } = parseArgs({
+  options: {
+    pvcs: { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '20' },
+    qps: { type: 'string', default: '50' },
+    burst: { type: 'string', default: '100' },
+  },
+});
+const pvcs = Number(values.pvcs);
+const concurrency = Number(values.concurrency);
+const BINDER_USER = 'system:serviceaccount:kube-system:persistent-volume-binder';
+
+const bench = await benchControlPlane([`--kube-api-qps=${values.qps}`, `--kube-api-burst=${values.burst}`]);
+const { client, cp } = bench;
+const exportsDir = mkdtempSync(join(tmpdir(), 'tentacle-bench-nfs-'));
+let operator: OperatorProcess | undefined;
+let exitCode = 0;
+
+/** Runs `fn(i)` for i in 0..n-1 with at most `limit` in flight. */
+async function pool(n: number, limit: number, fn: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, async () => {
+    while (next < n) await fn(next++);
+  }));
+}
+
+interface Run {
+  latenciesMs: number[];
+  seconds: number;
+  writes: Map<string, number>;
+  byResource: string;
+  rejected: string;
+  cpuSeconds: number;
+  peakRssMiB: number;
+  kcmCpuSeconds: number;
+}
+
+/** Creates `pvcs` claims of `className` in `namespace` and times each to Bound. */
+async function claimsToBound(namespace: string, className: string, pid: number | undefined): Promise<Run> {
+  await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  const kcm = cp.pids()['kube-controller-manager']!;
+  if (pid) writeFileSync(`/proc/${pid}/clear_refs`, '5'); // reset the peak-RSS mark
+  const before = pid ? processUsage(pid) : undefined;
+  const kcmBefore = processUsage(kcm);
+  const auditFrom = auditWrites(bench.auditLog).size;
+  const sentAt = new Map<string, number>();
+  const boundAt = new Map<string, number>();
+  const stop = new AbortController();
+  // Watch first (from the namespace's empty state), so no Bound is missed; reconnect from the last version.
+  let watching = () => {};
+  const watchStarted = new Promise<void>((resolve) => (watching = resolve));
+  const watcher = (async () => {
+    let resourceVersion = (await client.list<PersistentVolumeClaim>(PVC, { namespace })).metadata.resourceVersion;
+    while (!stop.signal.aborted) {
+      try {
+        const events = client.watch(PVC, { namespace, ...(resourceVersion ? { resourceVersion } : {}), allowWatchBookmarks: true }, stop.signal);
+        watching();
+        for await (const ev of events) {
+          resourceVersion = ev.object?.metadata?.resourceVersion ?? resourceVersion;
+          const c = ev.object as PersistentVolumeClaim;
+          if ((ev.type === 'ADDED' || ev.type === 'MODIFIED') && c.status?.phase === 'Bound' && !boundAt.has(c.metadata.name!)) {
+            boundAt.set(c.metadata.name!, performance.now());
+          }
+        }
+      } catch (err) {
+        if (!stop.signal.aborted) process.stderr.write(`watch: ${(err as Error).message}; reconnecting\n`);
+      }
+    }
+  })();
+  await watchStarted;
+  const started = performance.now();
+  await pool(pvcs, concurrency, async (i) => {
+    const name = `c-${i}`;
+    sentAt.set(name, performance.now());
+    await client.create<PersistentVolumeClaim>({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name, namespace },
+      spec: { accessModes: ['ReadWriteMany'], storageClassName: className, resources: { requests: { storage: '1Gi' } } },
+    });
+  });
+  const created = (performance.now() - started) / 1000;
+  let last = 0;
+  await waitFor(
+    () => {
+      if (boundAt.size !== last) process.stderr.write(`  ${namespace}: ${(last = boundAt.size)}/${pvcs} Bound (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+      return boundAt.size === pvcs;
+    },
+    { what: `${pvcs} claims Bound in ${namespace}`, timeoutMs: 1_800_000, intervalMs: 1000 },
+  );
+  const seconds = (Math.max(...boundAt.values()) - started) / 1000;
+  stop.abort();
+  await watcher;
+  const after = pid ? processUsage(pid) : undefined;
+  const kcmAfter = processUsage(kcm);
+  await sleep(1500); // let trailing writes land in the audit log
+  const audit = auditWrites(bench.auditLog, auditFrom);
+  const users = [BINDER_USER, OPERATOR_USER];
+  const byResource = [...audit.byUserResource]
+    .filter(([k]) => users.some((u) => k.startsWith(`${u} `)))
+    .map(([k, n]) => `${k.startsWith(OPERATOR_USER) ? 'ours' : 'binder'} ${k.slice(k.indexOf(' ') + 1)} ${n}`);
+  const rejected = new Map<string, number>();
+  for (const e of auditEvents(bench.auditLog, auditFrom)) {
+    if (!users.includes(e.user) || e.code < 400) continue;
+    const key = `${e.user === OPERATOR_USER ? 'ours' : 'binder'} ${e.verb} ${e.resource} ${e.code}`;
+    rejected.set(key, (rejected.get(key) ?? 0) + 1);
+  }
+  process.stderr.write(`  ${namespace}: all created in ${created.toFixed(1)} s, all Bound in ${seconds.toFixed(1)} s\n`);
+  return {
+    latenciesMs: [...boundAt].map(([name, t]) => t - sentAt.get(name)!),
+    seconds,
+    writes: audit.byUser,
+    byResource: byResource.join(', '),
+    rejected: [...rejected].map(([k, n]) => `${k}: ${n}`).join(', ') || 'none',
+    cpuSeconds: before && after ? after.cpuSeconds - before.cpuSeconds : NaN,
+    peakRssMiB: after ? after.peakRssBytes / 2 ** 20 : NaN,
+    kcmCpuSeconds: kcmAfter.cpuSeconds - kcmBefore.cpuSeconds,
+  };
+}
+
+try {
+  const kubeconfig = await operatorKubeconfig(bench);
+  const kubectl = (...args: string[]) => execFileSync('bin/kubectl', ['--kubeconfig', cp.kubeconfigPath, ...args], { stdio: 'ignore' });
+  kubectl('apply', '--server-side', '-f', 'crds/');
+  kubectl('wait', '--for=condition=Established', '-f', 'crds/');
+  operator = await runOperator(['--controllers=nfs', `--nfs-local-exports=${exportsDir}`, `--kube-api-qps=${values.qps}`, `--kube-api-burst=${values.burst}`], { kubeconfig });
+
+  // Static provisioning: N Available PVs of a class no provisioner serves; the binder alone binds.
+  await client.create({
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name: 'bench-static' },
+    provisioner: 'kubernetes.io/no-provisioner',
+    volumeBindingMode: 'Immediate',
+    reclaimPolicy: 'Retain',
+  });
+  await pool(pvcs, concurrency, (i) =>
+    client.create<PersistentVolume>({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: `static-${i}` },
+      spec: {
+        capacity: { storage: '1Gi' },
+        accessModes: ['ReadWriteMany'],
+        storageClassName: 'bench-static',
+        persistentVolumeReclaimPolicy: 'Retain',
+        nfs: { server: 'nfs.example.test', path: `/srv/static/${i}` },
+      },
+    }),
+  );
+  await waitFor(async () => (await client.list<PersistentVolume>(PV)).items.filter((v) => v.status?.phase === 'Available').length === pvcs, {
+    what: `${pvcs} PVs Available`,
+    timeoutMs: 600_000,
+    intervalMs: 1000,
+  });
+  const floor = await claimsToBound('bench-static', 'bench-static', undefined);
+
+  // Ours: an NFSProvisioner, its StorageClass, and the same claims.
+  await client.create({ apiVersion: 'storage.tentacle.dev/v1alpha1', kind: 'NFSProvisioner', metadata: { name: 'bench' }, spec: { server: 'nfs.example.test', path: '/srv/nfs' } });
+  await waitFor(async () => (await client.find(STORAGE_CLASS, '', 'bench')) !== undefined, { what: 'StorageClass bench' });
+  await waitFor(() => existsSync(join(exportsDir, 'bench')), { what: 'export root' });
+  const ours = await claimsToBound('bench-nfs', 'bench', operator.child.pid);
+  const dirs = readdirSync(join(exportsDir, 'bench')).length;
+  await operator.stop();
+
+  const stats = (r: Run) => {
+    const binder = (r.writes.get(BINDER_USER) ?? 0) / pvcs;
+    const provisioner = (r.writes.get(OPERATOR_USER) ?? 0) / pvcs;
+    return {
+      p50: quantile(r.latenciesMs, 0.5) / 1000,
+      p99: quantile(r.latenciesMs, 0.99) / 1000,
+      max: Math.max(...r.latenciesMs) / 1000,
+      seconds: r.seconds,
+      throughput: pvcs / r.seconds,
+      binder,
+      provisioner,
+      total: binder + provisioner,
+    };
+  };
+  const [f, o] = [stats(floor), stats(ours)];
+  const row = (name: string, s: typeof o) =>
+    `| ${name} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} | ${s.max.toFixed(1)} | ${s.seconds.toFixed(1)} | ${s.throughput.toFixed(1)} | ${s.binder.toFixed(2)} | ${s.provisioner.toFixed(2)} | ${s.total.toFixed(2)} |`;
+  console.log(`\nNFS provisioning benchmark: ${pvcs} claims (RWX, 1Gi), created ${concurrency} at a time; client qps/burst ${values.qps}/${values.burst} for the PV binder and for our operator\n`);
+  console.log('| provisioning | create → Bound p50 (s) | p99 (s) | max (s) | all Bound (s) | claims/s | writes per volume: binder | provisioner | total |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log(row('static: pre-created PVs, PV binder alone (floor)', f));
+  console.log(row('tentacle NFS provisioner + PV binder', o));
+  console.log(
+    `| ratio ours / floor | ${ratio(o.p50, f.p50)} | ${ratio(o.p99, f.p99)} | ${ratio(o.max, f.max)} | ${ratio(o.seconds, f.seconds)} | ${ratio(o.throughput, f.throughput)} | ${ratio(o.binder, f.binder)} | n/a | ${ratio(o.total, f.total)} |`,
+  );
+  console.log(`\nWrites by resource — static: ${floor.byResource}; tentacle: ${ours.byResource}`);
+  console.log(`\nRejected writes (counted above) — static: ${floor.rejected}; tentacle: ${ours.rejected}`);
+  console.log(
+    `\nOperator during its ${pvcs} claims: CPU ${ours.cpuSeconds.toFixed(1)} s, peak RSS ${ours.peakRssMiB.toFixed(0)} MiB; ${dirs} volume directories made. ` +
+      `kube-controller-manager (whole process): CPU ${floor.kcmCpuSeconds.toFixed(1)} s in the static run, ${ours.kcmCpuSeconds.toFixed(1)} s in ours.`,
+  );
+} catch (err) {
+  console.error(err);
+  exitCode = 1;
+} finally {
+  if (operator && operator.child.exitCode === null && operator.child.signalCode === null) await operator.stop();
+  await client.close();
+  await cp.stop();
+  rmSync(exportsDir, { recursive: true, force: true });
+}
+process.exit(exitCode);
