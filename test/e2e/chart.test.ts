@@ -80,7 +80,7 @@ describe('Helm chart', { timeout: 300_000 }, () => {
     const pod = deploy.spec.template.spec;
     const c = pod.containers[0];
     assert.deepEqual(c.args.slice(0, 6), [
-      '--controllers=job,cronjob,statefulset',
+      '--controllers=job,cronjob,statefulset,autoscaler,nfs',
       '--metrics-bind-address=:8080',
       '--health-probe-bind-address=:8081',
       '--leader-elect',
@@ -89,6 +89,10 @@ describe('Helm chart', { timeout: 300_000 }, () => {
     ]);
     assert.ok(c.args.includes('--kube-api-qps=20') && c.args.includes('--kube-api-burst=30'));
     assert.ok(c.args.includes('--log-level=info') && c.args.includes('--log-format=json'));
+    // nfs: agents run the operator's own image as the chart's agent ServiceAccount; no Prometheus default.
+    assert.ok(c.args.includes('--nfs-agent-image=tentacle:0.1.0') && c.args.includes('--nfs-agent-service-account=tentacle-nfs-agent'));
+    assert.ok(!c.args.some((a: string) => a.startsWith('--prometheus-address')));
+    assert.ok(c.env.some((e: any) => e.name === 'POD_NAMESPACE' && e.valueFrom.fieldRef.fieldPath === 'metadata.namespace'));
     assert.equal(c.livenessProbe.httpGet.path, '/healthz');
     assert.equal(c.readinessProbe.httpGet.path, '/readyz');
     assert.deepEqual(c.ports.map((p: any) => [p.name, p.containerPort]), [['metrics', 8080], ['health', 8081]]);
@@ -125,7 +129,7 @@ describe('Helm chart', { timeout: 300_000 }, () => {
     assert.match(testPod.spec.containers[0].args[0], /:8080\/metrics/);
   });
 
-  test('RBAC: no wildcards, rules per enabled controller, Lease rules namespaced, events.k8s.io', async () => {
+  test('RBAC: no wildcards but the autoscaler\'s, rules per enabled controller, Lease rules namespaced, events.k8s.io', async () => {
     const rulesFor = async (controllers: string[]) => {
       const { objects } = await render({ namespace: 'ops', set: [`controllers={${controllers.join(',')}}`] });
       const cr = find(objects, 'ClusterRole', 'tentacle')!;
@@ -135,11 +139,29 @@ describe('Helm chart', { timeout: 300_000 }, () => {
     const job = await rulesFor(['job']);
     const both = await rulesFor(['job', 'cronjob']);
     const sts = await rulesFor(['statefulset']);
-    for (const { cr, role } of [job, both, sts]) {
+    const nfsOnly = await rulesFor(['nfs']);
+    for (const { cr, role } of [job, both, sts, nfsOnly]) {
       for (const r of [...cr.rules, ...role.rules] as PolicyRule[]) {
-        for (const field of [r.apiGroups, r.resources, r.verbs]) assert.ok(!field?.includes('*'), `no wildcard: ${JSON.stringify(r)}`);
+        for (const field of [r.apiGroups, r.resources, r.verbs]) assert.ok(!field?.some((x) => x.includes('*')), `no wildcard: ${JSON.stringify(r)}`);
       }
     }
+    // The autoscaler's wildcards are exactly upstream's kinds of them (any target's scale, metrics named
+    // after the metric), with no wildcard verb.
+    const hpa = await rulesFor(['autoscaler']);
+    const wild = [...hpa.cluster].filter((t) => t.includes('*')).sort();
+    assert.deepEqual(wild, ['* */scale get', '* */scale update', 'custom.metrics.k8s.io * get', 'external.metrics.k8s.io * list']);
+    for (const t of ['autoscaling.tentacle.dev horizontalpodautoscalers watch', 'autoscaling.tentacle.dev horizontalpodautoscalers/status update',
+      ' pods list', 'metrics.k8s.io pods list']) assert.ok(hpa.cluster.has(t), t);
+    assert.ok(![...hpa.cluster].some((t) => / pods (create|patch|delete|update)$/.test(t)), 'the autoscaler only reads pods');
+    // nfs: cluster-wide classes and provisioners; its agent Deployments only in the release namespace.
+    for (const t of ['storage.tentacle.dev nfsprovisioners watch', 'storage.tentacle.dev nfsprovisioners/status update', 'storage.k8s.io storageclasses create',
+      ' persistentvolumes watch']) assert.ok(nfsOnly.cluster.has(t), t);
+    assert.ok(![...nfsOnly.cluster].some((t) => t.startsWith('apps ') || / persistentvolumes (create|patch|delete)$/.test(t)), 'nfs: no Deployments cluster-wide, no volume writes');
+    const nfsRole = find(nfsOnly.objects, 'Role', 'tentacle')!;
+    assert.equal(nfsRole.metadata.namespace, 'ops');
+    assert.deepEqual([...triples(nfsRole.rules)].sort(), ['apps deployments create', 'apps deployments list', 'apps deployments update', 'apps deployments watch']);
+    assert.deepEqual(find(nfsOnly.objects, 'RoleBinding', 'tentacle')!.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'tentacle' });
+    assert.equal(find(job.objects, 'Role', 'tentacle'), undefined, 'no namespaced controller Role without nfs');
     assert.ok(job.cluster.has('batch.tentacle.dev jobs watch'));
     assert.ok(job.cluster.has('batch.tentacle.dev jobs/status update'));
     assert.ok(![...job.cluster].some((t) => t.includes('cronjobs')), 'job alone grants nothing on cronjobs');
@@ -161,17 +183,32 @@ describe('Helm chart', { timeout: 300_000 }, () => {
     const rb = find(both.objects, 'RoleBinding')!;
     const crb = find(both.objects, 'ClusterRoleBinding')!;
     for (const b of [rb, crb]) assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: 'tentacle', namespace: 'ops' }]);
-    // The NFS agent: only behind its value, with its own ServiceAccount and Lease Role.
+    // The NFS agent: only with the nfs controller (and its value), with its own ServiceAccount and Lease Role.
     assert.equal(find(both.objects, 'ServiceAccount', 'tentacle-nfs-agent'), undefined);
-    const nfs = await render({ namespace: 'ops', set: ['nfsAgent.enabled=true'] });
+    assert.equal(find((await render({ namespace: 'ops', set: ['nfsAgent.enabled=false'] })).objects, 'ServiceAccount', 'tentacle-nfs-agent'), undefined);
+    const nfs = await render({ namespace: 'ops' });
     assert.ok(find(nfs.objects, 'ServiceAccount', 'tentacle-nfs-agent'));
     assert.deepEqual([...triples(find(nfs.objects, 'Role', 'tentacle-nfs-agent')!.rules)].sort(), [
       'coordination.k8s.io leases create',
       'coordination.k8s.io leases get',
       'coordination.k8s.io leases update',
     ]);
-    const nfsCluster = triples(find(nfs.objects, 'ClusterRole', 'tentacle-nfs-agent')!.rules);
-    for (const t of [' persistentvolumes create', ' persistentvolumeclaims update', 'events.k8s.io events create']) assert.ok(nfsCluster.has(t), t);
+    assert.deepEqual([...triples(find(nfs.objects, 'ClusterRole', 'tentacle-nfs-agent')!.rules)].sort(), [
+      ' persistentvolumeclaims list',
+      ' persistentvolumeclaims watch',
+      ' persistentvolumeclaims/status patch',
+      ' persistentvolumes create',
+      ' persistentvolumes delete',
+      ' persistentvolumes list',
+      ' persistentvolumes patch',
+      ' persistentvolumes watch',
+      'events.k8s.io events create',
+      'events.k8s.io events patch',
+      'storage.k8s.io storageclasses list',
+      'storage.k8s.io storageclasses watch',
+      'storage.tentacle.dev nfsprovisioners list',
+      'storage.tentacle.dev nfsprovisioners watch',
+    ]);
   });
 
   test('values: placement, priority, flags, controllers; bad values fail with a clear message', async () => {
@@ -182,7 +219,8 @@ describe('Helm chart', { timeout: 300_000 }, () => {
     assert.equal(pod.tolerations[0].key, 'node-role.kubernetes.io/control-plane');
     assert.equal(pod.topologySpreadConstraints.length, 1);
     const args: string[] = pod.containers[0].args;
-    for (const a of ['--controllers=job,cronjob,statefulset', '--kube-api-qps=50', '--kube-api-burst=100', '--log-level=debug', '--log-format=text']) {
+    for (const a of ['--controllers=job,cronjob,statefulset,autoscaler,nfs', '--prometheus-address=http://prometheus-operated.monitoring.svc:9090',
+      '--nfs-agent-image=registry.example.com/tentacle:0.1.0', '--nfs-agent-service-account=tentacle-nfs-agent', '--kube-api-qps=50', '--kube-api-burst=100', '--log-level=debug', '--log-format=text']) {
       assert.ok(args.includes(a), a);
     }
     assert.equal(find(objects, 'Deployment')!.spec.replicas, 3);
@@ -197,6 +235,7 @@ describe('Helm chart', { timeout: 300_000 }, () => {
     };
     await fails(['metrics.serviceMonitor.enabled=true', 'metrics.podMonitor.enabled=true'], /serviceMonitor.enabled and metrics.podMonitor.enabled are mutually exclusive/);
     await fails(['controllers={job,hpa}'], /controllers/);
+    await fails(['controllers={nfs-agent}'], /controllers/); // the agent runs in the nfs agent Deployments, not in the operator
     await fails(['replicaCount=2', 'leaderElection.enabled=false'], /replicaCount > 1 needs leaderElection.enabled=true/);
     await fails(['logging.format=xml'], /logging.format/);
     await fails(['nosuchvalue=1'], /nosuchvalue/);

@@ -90,9 +90,14 @@ app.kubernetes.io/component: operator
 
 {{/*
 RBAC rules per controller: exactly the (apiGroup, resource, verb) triples each controller's requests
-use, cluster-wide. Adding a controller means adding one block here. The Lease (leader election) rules
-are in the namespaced Role, the events rule is shared by every controller (role.yaml).
+use, cluster-wide. Adding a controller means adding one block here (and, for objects it keeps in the
+release namespace, one in tentacle.controllerNamespacedRules). The Lease (leader election) rules are in
+the namespaced Role, the events rule is shared by every controller (rbac.yaml).
 test/e2e/rbac.test.ts proves each block sufficient (no 403) and minimal (every verb is used).
+
+Wildcards only where the resource cannot be named in advance, as in upstream's
+system:controller:horizontal-pod-autoscaler: the autoscaler scales whatever kind scaleTargetRef names
+(any group's `<resource>/scale`), and custom and external metrics are resources named after the metric.
 */}}
 {{- define "tentacle.controllerRules" -}}
 job:
@@ -134,6 +139,58 @@ statefulset:
   - apiGroups: ["storage.k8s.io"]
     resources: ["storageclasses"]
     verbs: ["list", "watch"]
+autoscaler:
+  - apiGroups: ["autoscaling.tentacle.dev"]
+    resources: ["horizontalpodautoscalers"]
+    verbs: ["list", "watch"]
+  - apiGroups: ["autoscaling.tentacle.dev"]
+    resources: ["horizontalpodautoscalers/status"]
+    verbs: ["update"]
+  # The scale subresource of the target, whatever its kind (Deployment, our StatefulSet, any CRD).
+  - apiGroups: ["*"]
+    resources: ["*/scale"]
+    verbs: ["get", "update"]
+  # Readiness and CPU requests of the target's pods, from the informer.
+  - apiGroups: [""]
+    resources: ["pods"]
+    verbs: ["list", "watch"]
+  # Resource metrics (metrics-server): PodMetrics by label selector.
+  - apiGroups: ["metrics.k8s.io"]
+    resources: ["pods"]
+    verbs: ["list"]
+  # Custom metrics: pods/*/<metric>, <resource>/<name>/<metric>, namespaces/<name>/metrics/<metric>.
+  - apiGroups: ["custom.metrics.k8s.io"]
+    resources: ["*"]
+    verbs: ["get"]
+  # External metrics: namespaces/<namespace>/<metric>, by label selector.
+  - apiGroups: ["external.metrics.k8s.io"]
+    resources: ["*"]
+    verbs: ["list"]
+nfs:
+  - apiGroups: ["storage.tentacle.dev"]
+    resources: ["nfsprovisioners"]
+    verbs: ["list", "watch"]
+  - apiGroups: ["storage.tentacle.dev"]
+    resources: ["nfsprovisioners/status"]
+    verbs: ["update"]
+  - apiGroups: ["storage.k8s.io"]
+    resources: ["storageclasses"]
+    verbs: ["list", "watch", "create", "patch", "delete"]
+  # The provisioner's volumes, for its status (counted, never written: the agent does that).
+  - apiGroups: [""]
+    resources: ["persistentvolumes"]
+    verbs: ["list", "watch"]
+{{- end }}
+
+{{/*
+Rules per controller in the release namespace only (a Role): objects the controller keeps next to the
+operator. nfs: the per-provisioner agent Deployments.
+*/}}
+{{- define "tentacle.controllerNamespacedRules" -}}
+nfs:
+  - apiGroups: ["apps"]
+    resources: ["deployments"]
+    verbs: ["list", "watch", "create", "update"]
 {{- end }}
 
 {{/* The Service's name for metrics (and the health port). */}}
