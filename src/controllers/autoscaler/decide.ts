@@ -127,6 +127,25 @@ class Sync {
 }
 
 /** reconcileAutoscaler, from the point where the target's scale has been read. */
+/**
+ * minReplicas as decided on: 0 means scale to zero, which only metrics with values at zero pods can
+ * undo; without one (admission bypassed) it would strand the target at zero, so it counts as 1.
+ */
+function effectiveMinReplicas(hpa: HorizontalPodAutoscaler, metrics: readonly MetricSpec[]): number {
+  return hpa.spec.minReplicas === 0 && !hasActivatableMetrics(metrics) ? 1 : (hpa.spec.minReplicas ?? 1);
+}
+
+/**
+ * Whether this sync reads metrics at all (the reconciler skips the reads otherwise): not when the
+ * replicas are outside [minReplicas, maxReplicas] (clamped first, as upstream), nor at zero replicas
+ * unless the HPA scales to zero or put the target there itself (upstream's HPAScaleToZero rule).
+ */
+export function metricsNeeded(hpa: HorizontalPodAutoscaler, currentReplicas: number): boolean {
+  const minReplicas = effectiveMinReplicas(hpa, effectiveMetrics(hpa));
+  if (currentReplicas === 0) return minReplicas === 0 || findCondition(hpa.status?.conditions, 'ScaledToZero')?.status === 'True';
+  return currentReplicas <= hpa.spec.maxReplicas && currentReplicas >= minReplicas;
+}
+
 export function decide(obs: AutoscalerObservation): AutoscalerDecision {
   const { hpa, now } = obs;
   const options: AutoscalerOptions = { ...DEFAULT_AUTOSCALER_OPTIONS, ...obs.options };
@@ -140,10 +159,7 @@ export function decide(obs: AutoscalerObservation): AutoscalerDecision {
   const currentReplicas = obs.scale.replicas;
   let history = recordInitialRecommendation(obs.history, currentReplicas, now);
 
-  const activatable = hasActivatableMetrics(metrics);
-  // minReplicas 0 means scale to zero, which only metrics with values at zero pods can undo; without
-  // one (admission bypassed) it would strand the target at zero, so it counts as 1.
-  const minReplicas = hpa.spec.minReplicas === 0 && !activatable ? 1 : (hpa.spec.minReplicas ?? 1);
+  const minReplicas = effectiveMinReplicas(hpa, metrics);
   const scaleToZero = minReplicas === 0;
   const scaledToZero = findCondition(previous?.conditions, 'ScaledToZero')?.status === 'True';
 
@@ -151,11 +167,9 @@ export function decide(obs: AutoscalerObservation): AutoscalerDecision {
   let rescaleReason = '';
   let rescale = true;
   let metricStatuses: MetricStatus[] = [];
-  let needsMetrics = true;
+  const needsMetrics = metricsNeeded(hpa, currentReplicas);
 
   if (currentReplicas === 0) {
-    // Upstream (HPAScaleToZero): a target at zero stays alone unless the HPA itself put it there.
-    needsMetrics = scaleToZero || scaledToZero;
     if (!needsMetrics) {
       desiredReplicas = 0;
       rescale = false;
@@ -164,11 +178,9 @@ export function decide(obs: AutoscalerObservation): AutoscalerDecision {
   } else if (currentReplicas > hpa.spec.maxReplicas) {
     rescaleReason = 'Current number of replicas above Spec.MaxReplicas';
     desiredReplicas = hpa.spec.maxReplicas;
-    needsMetrics = false;
   } else if (currentReplicas < minReplicas) {
     rescaleReason = 'Current number of replicas below Spec.MinReplicas';
     desiredReplicas = minReplicas;
-    needsMetrics = false;
   }
 
   if (needsMetrics) {

@@ -47,7 +47,8 @@ export class MetricsFetcher {
     try {
       return await this.readOrThrow(metric, ctx);
     } catch (err) {
-      return { ok: false, reason, message: describeMetric(metric) + ': ' + (err as Error).message };
+      // Only the cause: compute-metrics.ts wraps it in upstream's "failed to get … metric value: …".
+      return { ok: false, reason, message: (err as Error).message };
     }
   }
 
@@ -83,7 +84,7 @@ export class MetricsFetcher {
       ctx.signal,
     );
     const items = list.items ?? [];
-    if (items.length === 0) throw new Error(`unable to get metrics for resource ${resource}: no metrics returned from resource metrics API`);
+    if (items.length === 0) throw new Error('no metrics returned from resource metrics API');
     const metrics: PodMetrics = new Map();
     for (const pod of items) {
       let sum = 0;
@@ -109,7 +110,7 @@ export class MetricsFetcher {
       });
     }
     if (container !== undefined && metrics.size === 0) {
-      throw new Error(`unable to get metrics for resource ${resource}: container ${container} not present in metrics of any pod`);
+      throw new Error(`container ${container} not present in metrics of any pod`);
     }
     return { ok: true, kind: 'pods', metrics, timestampMs: earliest(metrics) ?? this.now() };
   }
@@ -122,7 +123,7 @@ export class MetricsFetcher {
       ctx.signal,
     );
     const items = list.items ?? [];
-    if (items.length === 0) throw new Error(`unable to get metric ${name}: no metrics returned from custom metrics API`);
+    if (items.length === 0) throw new Error('no metrics returned from custom metrics API');
     const metrics: PodMetrics = new Map();
     for (const item of items) {
       metrics.set(item.describedObject.name, {
@@ -145,7 +146,7 @@ export class MetricsFetcher {
         : `${base}/namespaces/${encodeURIComponent(ctx.namespace)}/${groupResource(info.resource, info.gvk.group)}/${encodeURIComponent(ref.name)}/${encodeURIComponent(id.name)}`;
     const list = await this.get<{ items?: MetricValue[] }>(path, metricLabelSelector(id.selector), ctx.signal);
     const item = list.items?.[0];
-    if (!item) throw new Error(`unable to get metric ${id.name}: no metrics returned from custom metrics API`);
+    if (!item) throw new Error('no metrics returned from custom metrics API');
     return { ok: true, kind: 'object', value: parseQuantityMilli(String(item.value)), timestampMs: parseTimeOrUndefined(item.timestamp) ?? this.now() };
   }
 
@@ -157,7 +158,7 @@ export class MetricsFetcher {
       ctx.signal,
     );
     const items = list.items ?? [];
-    if (items.length === 0) throw new Error(`unable to get external metric ${ctx.namespace}/${name}: no metrics returned from external metrics API`);
+    if (items.length === 0) throw new Error('no metrics returned from external metrics API');
     const values = items.map((i) => parseQuantityMilli(String(i.value)));
     return { ok: true, kind: 'values', values, timestampMs: parseTimeOrUndefined(items[0]!.timestamp) ?? this.now() };
   }
@@ -196,24 +197,4 @@ function earliest(metrics: PodMetrics): number | undefined {
   let min: number | undefined;
   for (const m of metrics.values()) if (min === undefined || m.timestampMs < min) min = m.timestampMs;
   return min;
-}
-
-/** Upstream's "failed to get ..." prefix of each metric type's error. */
-function describeMetric(metric: MetricSpec): string {
-  switch (metric.type) {
-    case 'Resource':
-      return `failed to get ${metric.resource?.name} resource metric value`;
-    case 'ContainerResource':
-      return `failed to get ${metric.containerResource?.name} container metric value`;
-    case 'Pods':
-      return `failed to get pods metric value`;
-    case 'Object':
-      return `failed to get object metric value`;
-    case 'External':
-      return `failed to get external metric value`;
-    case 'Prometheus':
-      return `failed to get Prometheus metric value`;
-    default:
-      return `invalid metric source type ${JSON.stringify((metric as { type: string }).type)}`;
-  }
 }

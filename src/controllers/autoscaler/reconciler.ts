@@ -19,7 +19,7 @@ import type { Clock } from '../../runtime/util/clock.ts';
 import { semanticallyEqual } from '../../runtime/util/equality.ts';
 import { matchesSelector, parseSelector } from '../../runtime/util/selectors.ts';
 import type { AutoscalerHistory } from './behavior.ts';
-import { decide, effectiveMetrics, rescaleFailed, scaleUnavailable, type AutoscalerEvent, type AutoscalerOptions } from './decide.ts';
+import { decide, effectiveMetrics, metricsNeeded, rescaleFailed, scaleUnavailable, type AutoscalerEvent, type AutoscalerOptions } from './decide.ts';
 import { MetricsFetcher } from './fetch.ts';
 import { formatReference, formatTargets } from './printer.ts';
 import type { MetricReading } from './readings.ts';
@@ -73,7 +73,8 @@ export class AutoscalerReconciler implements Reconciler {
     const replicas = scale.spec?.replicas ?? 0;
     const selectorText = scale.status?.selector;
     const metrics = effectiveMetrics(hpa);
-    const readings: MetricReading[] = await this.fetcher.readAll(metrics, {
+    // Replicas outside the limits, or a target at zero that stays there: decide reads no metrics.
+    const readings: MetricReading[] = !metricsNeeded(hpa, replicas) ? [] : await this.fetcher.readAll(metrics, {
       namespace: req.namespace,
       podSelector: selectorText ?? '',
       currentReplicas: replicas,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { HorizontalPodAutoscaler, MetricSpec } from '../../../src/api/autoscaling/types.ts';
 import type { Pod } from '../../../src/api/core/types.ts';
 import { rfc3339 } from '../../../src/runtime/util/time.ts';
-import { decide, rescaleFailed, scaleUnavailable } from '../../../src/controllers/autoscaler/decide.ts';
+import { decide, metricsNeeded, rescaleFailed, scaleUnavailable } from '../../../src/controllers/autoscaler/decide.ts';
 import type { AutoscalerObservation } from '../../../src/controllers/autoscaler/decide.ts';
 import { emptyHistory } from '../../../src/controllers/autoscaler/behavior.ts';
 import type { MetricReading, PodMetrics } from '../../../src/controllers/autoscaler/readings.ts';
@@ -341,4 +341,21 @@ describe('decide: extensions', () => {
     assert.deepEqual(d.events, [{ type: 'Normal', reason: 'DryRunRescale', message: 'New size: 5; reason: cpu resource utilization (percentage of request) above target (dry run: target not scaled)' }]);
     assert.notEqual(condition(d, 'AbleToScale')?.reason, 'SucceededRescale');
   });
+});
+
+describe('metricsNeeded: the reconciler reads metrics only when decide uses them', () => {
+  const scaledToZero: HorizontalPodAutoscaler['status'] = {
+    desiredReplicas: 0,
+    conditions: [{ type: 'ScaledToZero', status: 'True', reason: 'ScaledToZero', message: '', lastTransitionTime: rfc3339(0) }],
+  };
+  const cases: [string, HorizontalPodAutoscaler, number, boolean][] = [
+    ['within limits', hpa({ minReplicas: 1, maxReplicas: 5 }), 3, true],
+    ['above maxReplicas: clamped without metrics', hpa({ minReplicas: 1, maxReplicas: 5 }), 6, false],
+    ['below minReplicas: raised without metrics', hpa({ minReplicas: 2, maxReplicas: 5 }), 1, false],
+    ['at zero, no scale to zero: scaling disabled', hpa({ minReplicas: 1, maxReplicas: 5 }), 0, false],
+    ['at zero with scale to zero', hpa({ minReplicas: 0, maxReplicas: 5, metrics: [external({ value: '10' })] }), 0, true],
+    ['at zero the HPA put it at, minReplicas raised since', hpa({ minReplicas: 1, maxReplicas: 5 }, scaledToZero), 0, true],
+    ['minReplicas 0 without an activatable metric counts as 1', hpa({ minReplicas: 0, maxReplicas: 5, metrics: [cpu(50)] }), 0, false],
+  ];
+  for (const [name, h, replicas, want] of cases) test(name, () => assert.equal(metricsNeeded(h, replicas), want));
 });
