@@ -1,14 +1,21 @@
-# syntax=docker/dockerfile:1
-# The Tentacle operator image: TypeScript compiled to dist/ by `make build` (tsc -p tsconfig.build.json),
-# production dependencies only, run as the non-root uid 65532 with `node dist/main.js`.
-#   docker build -t tentacle:dev .        (hack/kind-e2e.sh builds and loads it into kind)
+# The Tentacle operator image: TypeScript compiled to dist/ (tsc -p tsconfig.build.json), production
+# dependencies only, run as the non-root uid 65532 with `node dist/main.js`.
+#   docker build -t tentacle:dev .          (BuildKit: Docker ≥ 23, or DOCKER_BUILDKIT=1 on 20.10+)
+#   make image                              (the same build; offline it uses a locally made Node base)
+# NODE_IMAGE is any image with node ≥ 24 and npm under /usr/local (the official node images' layout).
+# No `# syntax=` line: BuildKit's built-in frontend handles RUN --mount, and needs no registry.
 ARG NODE_IMAGE=node:24-alpine
 
 # 1. Compile: every dependency (typescript is a dev dependency), then tsc.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund --ignore-scripts
+# The npm cache is a cache mount (never a layer, never removed: it is a mount point). An optional build
+# secret `ca` adds a CA bundle for registries behind a TLS-intercepting proxy:
+#   docker build --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt .
+RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=ca \
+    if [ -f /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi; \
+    npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npx tsc -p tsconfig.build.json
@@ -17,8 +24,9 @@ RUN npx tsc -p tsconfig.build.json
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
-  && rm -rf /root/.npm
+RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=ca \
+    if [ -f /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi; \
+    npm ci --omit=dev --no-audit --no-fund --ignore-scripts
 
 # 3. Runtime: node, package.json (ESM "type": "module"), node_modules and dist/ — nothing else.
 FROM ${NODE_IMAGE}

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Debian packages the local control plane and the tests use. Installs only what is missing.
+# Debian packages the project uses. Installs only what is missing.
+#   hack/system-deps.sh             the local control plane and the tests
+#   hack/system-deps.sh real-node   also the real node and the image builds: Docker engine (BuildKit),
+#                                   containerd, runc, CNI plugins, iptables, debootstrap
 set -euo pipefail
 need=()
 command -v openssl >/dev/null || need+=(openssl)
@@ -9,9 +12,23 @@ command -v curl >/dev/null || need+=(curl)
 # Debian's package also starts a system service where systemd runs: harmless, the tests never use it.
 [[ -x /usr/bin/prometheus && -x /usr/bin/promtool ]] || need+=(prometheus)
 command -v shellcheck >/dev/null || need+=(shellcheck)
+if [[ ${1:-} == real-node ]]; then
+  # Debian's engine and CLI (/usr/bin/docker): the CLI builds with BuildKit (DOCKER_BUILDKIT=1), which a
+  # newer CLI without the buildx plugin cannot.
+  [[ -x /usr/sbin/dockerd && -x /usr/bin/docker ]] || need+=(docker.io)
+  [[ -x /usr/bin/containerd && -x /usr/bin/ctr ]] || need+=(containerd)
+  [[ -x /usr/sbin/runc ]] || need+=(runc)
+  [[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/firewall ]] || need+=(containernetworking-plugins)
+  command -v iptables >/dev/null || need+=(iptables)
+  command -v conntrack >/dev/null || need+=(conntrack)
+  command -v debootstrap >/dev/null || need+=(debootstrap)
+  command -v ip >/dev/null || need+=(iproute2)
+fi
 if ((${#need[@]})); then
   echo "[system-deps] installing ${need[*]}" >&2
   SUDO=$([[ $(id -u) -eq 0 ]] || echo sudo)
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
+  # Debian's packages would start their services where an init system runs; the project starts its
+  # own instances, so keep the package scripts from starting any.
+  DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
