@@ -2,13 +2,16 @@
 SHELL := /usr/bin/env bash
 export PATH := $(CURDIR)/bin:$(PATH)
 
-.PHONY: all dev test deps tools lint typecheck test-unit test-integration build chart-crds clean cluster-up cluster-down help
+.PHONY: all dev dev-real test deps deps-real-node tools lint typecheck test-unit test-integration test-real-node build image stand-in-images docker-down chart-crds clean cluster-up cluster-down help
 
 all: test
 
 help:
 	@echo "make dev               control plane + CRDs + operator in the foreground (Ctrl-C stops all)"
-	@echo "make test              lint, typecheck, unit and integration tests (own control plane)"
+	@echo "make dev-real          control plane + a real node + the operator installed by its Helm chart (root)"
+	@echo "make test              lint, typecheck, unit, integration and real-node tests (own control planes)"
+	@echo "make image             the operator image tentacle:dev (BuildKit; offline from a local Node base)"
+	@echo "make docker-down       stop the Docker engine that make image started"
 	@echo "make deps              Node.js 24, npm packages, system packages, pinned binaries"
 	@echo "make cluster-up|down   the dev control plane alone (.dev/kubeconfig)"
 	@echo "make chart-crds        copy crds/ into the Helm chart (charts/tentacle/files/crds)"
@@ -25,6 +28,10 @@ deps: bin/node node_modules/.installed tools
 
 tools: bin/node
 	hack/tools.sh
+
+deps-real-node: deps
+	hack/system-deps.sh real-node
+	hack/tools.sh real-node
 
 lint: node_modules/.installed
 	npx eslint .
@@ -45,10 +52,29 @@ test-unit: node_modules/.installed
 test-integration: deps
 	hack/test-integration.sh
 
-test: deps lint typecheck test-unit test-integration
+# Real containers on a real node (root): the chart's operator pods and the classic manifests.
+test-real-node: deps-real-node
+	hack/test-real-node.sh
+
+test: deps lint typecheck test-unit test-integration test-real-node
 
 dev: deps
 	hack/dev.sh
+
+dev-real: deps-real-node
+	hack/dev-real.sh
+
+# Leaves the Docker engine running (if it started one) so that `docker run tentacle:dev` works.
+image: bin/node
+	hack/docker.sh up
+	hack/images.sh operator tentacle:dev
+
+stand-in-images: bin/node
+	hack/docker.sh up
+	hack/images.sh stand-ins
+
+docker-down:
+	hack/docker.sh down
 
 cluster-up: deps
 	hack/dev-cluster.sh up

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Provides the pinned binaries in bin/: etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
-# kubectl, kwok, helm, metrics-server.
+# kubectl, kubelet, kube-proxy (the real node), kwok, helm, metrics-server.
 #
 # Each binary is taken, in this order, from:
 #   1. an explicit directory: $TENTACLE_TOOLS_DIR/<binary> (any version you vouch for);
@@ -9,7 +9,9 @@
 #   4. a build from the Go modules with the local Go toolchain (minutes the first time; progress shown).
 # The cache survives fresh clones, so only the first checkout on a machine pays for 3 or 4.
 #
-# Usage: hack/tools.sh [all|control-plane|helm|metrics-server]   (default: all)
+# Usage: hack/tools.sh [all|control-plane|helm|metrics-server|real-node]   (default: all)
+#   real-node: crictl, coredns and registry (the image registry the real node pulls from), besides
+#   kubelet and kube-proxy, which come with the control-plane binaries.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -76,7 +78,7 @@ go_build() {
     mkdir -p "$CACHE/$dir.tmp"
     CGO_ENABLED=0 go build -v -trimpath -ldflags "-s -w $ldflags" -o "$CACHE/$dir.tmp/" "$@" 2>&1 |
       awk '{ n++; if (n % 100 == 0) { printf "[tools]   %s: %d packages compiled\n", dir, n; fflush() } }
-           /^#|error|cannot/ { print; fflush() }' dir="$dir" >&2
+           /^#|\.go:[0-9]+:|cannot / { print; fflush() }' dir="$dir" >&2
     exit "${PIPESTATUS[0]}"
   )
   rm -rf "${CACHE:?}/$dir"; mv "$CACHE/$dir.tmp" "$CACHE/$dir"
@@ -85,7 +87,7 @@ go_build() {
 
 kubernetes() {
   local v=$KUBERNETES_VERSION dir="kubernetes-$KUBERNETES_VERSION"
-  local bins=(kube-apiserver kube-controller-manager kube-scheduler kubectl) missing=()
+  local bins=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy) missing=()
   for b in "${bins[@]}"; do present "$b" "$dir" >/dev/null || missing+=("$b"); done
   if ((${#missing[@]})); then
     local ok=1
@@ -109,7 +111,8 @@ kubernetes() {
       done
       go_build "$dir" k8s.io/kubernetes "$v" "$ld" "$replaces" \
         k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-        k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+        k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl \
+        k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
     fi
   fi
   for b in "${bins[@]}"; do link "$b" "$(present "$b" "$dir")"; done
@@ -160,6 +163,50 @@ helm() {
   link helm "$(present helm "$dir")"
 }
 
+# tarball_or_build NAME VERSION URL MEMBER MODULE LDFLAGS PKG: NAME from the release tarball at URL (the
+# file MEMBER in it), else built from MODULE@VERSION; the binary is renamed to NAME.
+tarball_or_build() {
+  local name=$1 v=$2 url=$3 member=$4 module=$5 ld=$6 pkg=$7 dir="$1-$2"
+  if ! present "$name" "$dir" >/dev/null; then
+    local tgz="$CACHE/$dir.tar.gz"
+    if download "$url" "$tgz"; then
+      mkdir -p "$CACHE/$dir"
+      tar -xzf "$tgz" -C "$CACHE/$dir" "$member"
+      [[ $member == "$name" ]] || mv "$CACHE/$dir/$member" "$CACHE/$dir/$name"
+      rm -f "$tgz"
+    else
+      log "release download unavailable; building $name $v from the Go modules"
+      go_build "$dir" "$module" "$v" "$ld" "" "$pkg"
+      local built
+      built=$(basename "$pkg")
+      [[ $built == "$name" ]] || mv "$CACHE/$dir/$built" "$CACHE/$dir/$name"
+    fi
+  fi
+  link "$name" "$(present "$name" "$dir")"
+}
+
+crictl() {
+  local v=$CRI_TOOLS_VERSION
+  tarball_or_build crictl "$v" \
+    "https://github.com/kubernetes-sigs/cri-tools/releases/download/$v/crictl-$v-$OS-$ARCH.tar.gz" crictl \
+    sigs.k8s.io/cri-tools "-X sigs.k8s.io/cri-tools/pkg/version.Version=$v" sigs.k8s.io/cri-tools/cmd/crictl
+}
+
+coredns() {
+  local v=$COREDNS_VERSION
+  tarball_or_build coredns "$v" \
+    "https://github.com/coredns/coredns/releases/download/$v/coredns_${v#v}_${OS}_$ARCH.tgz" coredns \
+    github.com/coredns/coredns "" github.com/coredns/coredns
+}
+
+registry() {
+  local v=$DISTRIBUTION_VERSION
+  tarball_or_build registry "$v" \
+    "https://github.com/distribution/distribution/releases/download/$v/registry_${v#v}_${OS}_$ARCH.tar.gz" registry \
+    github.com/distribution/distribution/v3 "-X github.com/distribution/distribution/v3/version.version=$v" \
+    github.com/distribution/distribution/v3/cmd/registry
+}
+
 metrics_server() {
   local v=$METRICS_SERVER_VERSION dir="metrics-server-$METRICS_SERVER_VERSION"
   if ! present metrics-server "$dir" >/dev/null; then
@@ -174,7 +221,8 @@ case "${1:-all}" in
   control-plane) etcd; kwok; kubernetes; metrics_server ;;
   helm) helm ;;
   metrics-server) metrics_server ;;
+  real-node) kubernetes; crictl; coredns; registry ;;
   all) etcd; kwok; kubernetes; helm; metrics_server ;;
-  *) echo "usage: $0 [all|control-plane|helm|metrics-server]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|control-plane|helm|metrics-server|real-node]" >&2; exit 2 ;;
 esac
 log "binaries ready in bin/"

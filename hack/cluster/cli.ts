@@ -1,10 +1,16 @@
-// node hack/cluster/cli.ts up|down|status [--dir D] [--nodes N]
+// node hack/cluster/cli.ts up|down|status [--dir D] [--nodes N] [--real-node]
 //
 //   up      starts the local control plane in the background (it keeps running after this command
-//           exits) and writes the admin kubeconfig to <dir>/kubeconfig; does nothing if it already runs
+//           exits) and writes the admin kubeconfig to <dir>/kubeconfig; does nothing if it already runs.
+//           With --real-node also a real node (real-node.ts; kwok nodes default to 0 then), whose
+//           registry is filled by `hack/images.sh push` (the images must be built, Docker running)
 //   down    stops every process of the control plane, by PID
 //   status  each component and whether it is alive, the nodes, and the aggregated APIs (metrics-server's
 //           v1beta1.metrics.k8s.io) with their availability
+import { spawnSync } from 'node:child_process';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   adminRequest,
@@ -15,19 +21,41 @@ import {
   startControlPlane,
   statePath,
 } from './control-plane.ts';
+import { ensurePki } from './pki.ts';
+import {
+  ensureNodePki,
+  hostAddress,
+  NODE_COMPONENTS,
+  readNodeState,
+  realNodeApiserverArgs,
+  startRealNode,
+  stopRealNode,
+} from './real-node.ts';
+import { isAlive } from './proc.ts';
 
-const USAGE = 'usage: node hack/cluster/cli.ts up|down|status [--dir DIR] [--nodes N]';
+const USAGE = 'usage: node hack/cluster/cli.ts up|down|status [--dir DIR] [--nodes N] [--real-node]';
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CACHE = process.env.TENTACLE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'tentacle');
+
+/** Runs hack/images.sh with `args` and returns its output (it prints its own progress on stderr). */
+function images(...args: string[]): string {
+  const res = spawnSync(join(REPO_ROOT, 'hack/images.sh'), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (res.status !== 0) throw new Error(`hack/images.sh ${args.join(' ')} failed (exit ${res.status})`);
+  return res.stdout.trim();
+}
 
 function progress(line: string): void {
   process.stderr.write(`[cluster] ${line}\n`);
 }
 
-async function up(dir: string, nodes: number): Promise<number> {
+async function up(dir: string, nodes: number, realNode: boolean): Promise<number> {
   const state = readState(dir);
+  const node = readNodeState(dir);
+  const nodeUp = !!node?.ready && NODE_COMPONENTS.every((c) => node.components[c] && isAlive(node.components[c].pid, node.components[c].bin));
   if (state) {
     const status = componentStatus(state);
     const alive = status.filter((c) => c.alive);
-    if (state.ready && alive.length > 0 && alive.length === status.length) {
+    if (state.ready && alive.length > 0 && alive.length === status.length && nodeUp === realNode) {
       progress(`already running: ${state.server} (${alive.map((c) => `${c.name} ${c.pid}`).join(', ')})`);
       console.log(`export KUBECONFIG=${state.kubeconfigPath}`);
       return 0;
@@ -37,10 +65,35 @@ async function up(dir: string, nodes: number): Promise<number> {
     } else if (status.length > 0) {
       progress('cleaning up stale state (no component alive)');
     }
+    for (const problem of await stopRealNode(dir, progress)) progress(`  ${problem}`);
     await (await attachControlPlane(dir)).stop();
   }
   const start = performance.now();
-  const cp = await startControlPlane({ dir, nodes, dieWithParent: false, log: progress });
+  let apiserverArgs: string[] = [];
+  if (realNode) {
+    const pkiDir = join(dir, 'cluster', 'pki');
+    await ensurePki(pkiDir);
+    const { name, ip } = hostAddress();
+    await ensureNodePki(pkiDir, name, ip);
+    apiserverArgs = realNodeApiserverArgs(pkiDir, ip);
+  }
+  const cp = await startControlPlane({ dir, nodes, apiserverArgs, dieWithParent: false, log: progress });
+  if (realNode) {
+    try {
+      await startRealNode({
+        dir,
+        server: cp.server,
+        binDir: join(REPO_ROOT, 'bin'),
+        cacheDir: join(CACHE, 'node'),
+        sandboxImage: images('pause-image'),
+        fillRegistry: async (registry) => void images('push', registry),
+        log: progress,
+      });
+    } catch (err) {
+      await cp.stop();
+      throw err;
+    }
+  }
   progress(`up in ${((performance.now() - start) / 1000).toFixed(1)}s; pids ${JSON.stringify(cp.pids())}`);
   console.log(`export KUBECONFIG=${cp.kubeconfigPath}`);
   return 0;
@@ -53,7 +106,9 @@ async function down(dir: string): Promise<number> {
     return 0;
   }
   const alive = componentStatus(state).filter((c) => c.alive);
+  const problems = await stopRealNode(dir, progress);
   await (await attachControlPlane(dir)).stop();
+  for (const problem of problems) progress(`real node: ${problem}`);
   progress(
     alive.length ? `stopped ${alive.map((c) => `${c.name} ${c.pid}`).join(', ')}` : 'nothing was running',
   );
@@ -76,6 +131,11 @@ async function status(dir: string): Promise<number> {
   console.log(`etcd        ${state.etcdUrl}`);
   for (const c of comps) {
     console.log(`${c.name.padEnd(24)} pid ${String(c.pid).padEnd(8)} ${c.alive ? 'alive' : 'DEAD'}`);
+  }
+  const node = readNodeState(dir);
+  for (const name of NODE_COMPONENTS) {
+    const rec = node?.components[name];
+    if (rec) console.log(`${name.padEnd(24)} pid ${String(rec.pid).padEnd(8)} ${isAlive(rec.pid, rec.bin) ? 'alive' : 'DEAD'}`);
   }
   const apiserver = comps.find((c) => c.name === 'kube-apiserver');
   if (apiserver?.alive) {
@@ -109,17 +169,23 @@ async function status(dir: string): Promise<number> {
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { dir: { type: 'string', default: '.dev' }, nodes: { type: 'string', default: '3' } },
+    options: {
+      dir: { type: 'string', default: '.dev' },
+      nodes: { type: 'string' },
+      'real-node': { type: 'boolean', default: false },
+    },
   });
   const [cmd, ...rest] = positionals;
-  const nodes = Number(values.nodes);
+  const realNode = values['real-node'];
+  // A real node alone by default: pods then never land on simulated nodes.
+  const nodes = Number(values.nodes ?? (realNode ? 0 : 3));
   if (rest.length || !Number.isInteger(nodes) || nodes < 0) {
     console.error(USAGE);
     return 2;
   }
   switch (cmd) {
     case 'up':
-      return up(values.dir, nodes);
+      return up(values.dir, nodes, realNode);
     case 'down':
       return down(values.dir);
     case 'status':

@@ -91,7 +91,7 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 const DAYS = '3650';
 const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
-async function makeCa(dir: string, name: string, cn: string): Promise<void> {
+export async function makeCa(dir: string, name: string, cn: string): Promise<void> {
   await openssl(
     [
       'req', '-x509', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', DAYS,
@@ -103,8 +103,8 @@ async function makeCa(dir: string, name: string, cn: string): Promise<void> {
   );
 }
 
-/** Issues `<name>.crt`/`<name>.key` signed by CA `<ca>`. */
-async function issue(
+/** Issues `<name>.crt`/`<name>.key` signed by CA `<ca>` (a CA's file stem in `dir`). */
+export async function issue(
   dir: string,
   ca: string,
   name: string,

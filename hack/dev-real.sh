@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# `make dev-real`: the local control plane with a real node (no kwok node), the operator image built and
+# served to the node, and the operator installed by `helm install` of charts/tentacle — release tentacle,
+# namespace tentacle-system, two replicas with leader election — as users install it. Waits until the
+# Deployment is Available, says how to use it, and runs until Ctrl-C or SIGTERM, which stop everything.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export PATH="$ROOT/bin:$PATH"
+export KUBECONFIG="$ROOT/.dev/kubeconfig"
+RELEASE=tentacle
+NAMESPACE=tentacle-system
+
+stopping=0
+stop() {
+  ((stopping)) && return
+  stopping=1
+  # Further signals must not cut the cleanup short.
+  trap '' INT TERM
+  echo "[dev-real] stopping" >&2
+  hack/dev-cluster.sh down || true
+}
+trap stop EXIT
+trap 'exit 130' INT TERM
+
+hack/dev-cluster.sh up --real-node "$@"
+echo "[dev-real] helm install $RELEASE charts/tentacle -n $NAMESPACE" >&2
+helm upgrade --install "$RELEASE" charts/tentacle --namespace "$NAMESPACE" --create-namespace \
+  --set image.repository=tentacle --set image.tag=dev --wait --timeout 5m >/dev/null
+kubectl -n "$NAMESPACE" wait deployment/"$RELEASE" --for=condition=Available --timeout=5m >/dev/null
+kubectl -n "$NAMESPACE" get pods -o wide
+cat <<MSG
+
+[dev-real] Tentacle runs in the cluster ($NAMESPACE/$RELEASE, two replicas, leader election) on a real node.
+In another shell:
+  export KUBECONFIG=$KUBECONFIG
+  kubectl apply -f examples/batch/pi-bc-job.yaml && kubectl wait tjob/pi-bc --for=condition=Complete --timeout=5m
+  kubectl logs -l job-name=pi-bc --prefix
+  kubectl -n $NAMESPACE logs deploy/$RELEASE -f
+Ctrl-C stops everything.
+MSG
+# Wait for a signal; `wait` returns as soon as one arrives, and the EXIT trap cleans up.
+sleep infinity &
+wait $!

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Real-node tests: a control plane of their own with a real node (no kwok node), the operator installed by
+# its Helm chart as users install it, then test/real-node/*.test.ts against it. Afterwards everything is
+# stopped and the machine is checked for leftovers: processes, mounts, network devices, iptables rules.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export PATH="$ROOT/bin:$PATH"
+dir="${TENTACLE_REAL_NODE_DIR:-$ROOT/.dev/real-node-test}"
+log() { printf '[real-node] %s\n' "$*" >&2; }
+
+if [[ $(id -u) -ne 0 ]]; then
+  log "the real-node tests need root: containerd, the kubelet, kube-proxy's iptables rules and volume mounts"
+  log "cannot run as $(id -un). Run them with: sudo make test-real-node (or sudo make test)"
+  exit 1
+fi
+
+snapshot() { # what a run must leave as it found it (iptables: rules, user chains, non-ACCEPT policies)
+  iptables-save | awk '/^\*/ { table = substr($1, 2) }
+    /^-A / || /^:[^ ]+ (-|DROP|REJECT)/ { sub(/ \[[0-9]+:[0-9]+\]$/, ""); print table, $0 }' | sort
+  ip -o link show | awk -F': ' '{print "link " $2}' | sed 's/@.*//'
+  ip netns list 2>/dev/null | sed 's/^/netns /'
+}
+before=$(snapshot)
+start=$SECONDS
+stopped=0
+stop() {
+  ((stopped)) && return
+  stopped=1
+  trap '' INT TERM
+  node hack/cluster/cli.ts down --dir "$dir" >&2 || true
+}
+trap stop EXIT
+trap 'exit 130' INT TERM
+
+node hack/cluster/cli.ts down --dir "$dir" >/dev/null 2>&1 || true
+hack/real-node-images.sh node hack/cluster/cli.ts up --real-node --dir "$dir"
+export TENTACLE_KUBECONFIG="$dir/kubeconfig" TENTACLE_REAL_NODE_DIR="$dir"
+log "helm install tentacle charts/tentacle -n tentacle-system"
+helm --kubeconfig "$TENTACLE_KUBECONFIG" install tentacle charts/tentacle --namespace tentacle-system --create-namespace \
+  --set image.repository=tentacle --set image.tag=dev --wait --timeout 5m >/dev/null
+log "set-up took $((SECONDS - start)) s"
+
+files=("$@")
+((${#files[@]})) || mapfile -t files < <(find test/real-node -name '*.test.ts' | sort)
+status=0
+node --test --test-reporter=spec --test-concurrency="${TEST_CONCURRENCY:-4}" --test-timeout=900000 "${files[@]}" || status=$?
+
+stop
+after=$(snapshot)
+leaks=$(diff <(echo "$before") <(echo "$after") | grep '^>' || true)
+leaks+=$(grep -F "$dir" /proc/self/mountinfo | awk '{print "\nmount " $5}' || true)
+for proc in kubelet kube-proxy containerd-shim-runc-v2 coredns; do
+  pgrep -f "$dir|/run/tentacle-node" -a | grep -F "$proc" | sed 's/^/process /' || true
+done >/tmp/real-node-procs.$$
+leaks+=$(cat /tmp/real-node-procs.$$); rm -f /tmp/real-node-procs.$$
+if [[ -n $leaks ]]; then
+  log "left behind after the stop:"; echo "$leaks" >&2
+  status=1
+else
+  log "nothing left behind (processes, mounts, network devices, network namespaces, iptables rules)"
+fi
+log "real-node stage took $((SECONDS - start)) s"
+exit "$status"
