@@ -18,6 +18,7 @@ stop() {
   # Further signals must not cut the cleanup short.
   trap '' INT TERM
   echo "[dev-real] stopping" >&2
+  [[ -n ${sleeper:-} ]] && kill "$sleeper" 2>/dev/null
   hack/dev-cluster.sh down || true
 }
 trap stop EXIT
@@ -35,10 +36,11 @@ cat <<MSG
 In another shell:
   export KUBECONFIG=$KUBECONFIG
   kubectl apply -f examples/batch/pi-bc-job.yaml && kubectl wait tjob/pi-bc --for=condition=Complete --timeout=5m
-  kubectl logs -l job-name=pi-bc --prefix
+  kubectl logs -l job-name=pi-bc --prefix --tail=-1 | grep '3.14159'
   kubectl -n $NAMESPACE logs deploy/$RELEASE -f
 Ctrl-C stops everything.
 MSG
 # Wait for a signal; `wait` returns as soon as one arrives, and the EXIT trap cleans up.
 sleep infinity &
-wait $!
+sleeper=$!
+wait "$sleeper"

@@ -22,18 +22,23 @@ export function writeSysctl(key: string, value: string): void {
 }
 
 /**
- * The iptables rule set as comparable lines: `<table> -A …` rules and `<table> :<chain> -` user chains
+ * `iptables-save` output as comparable lines: `<table> -A …` rules and `<table> :<chain> -` user chains
  * (built-in chains at their default ACCEPT policy and empty tables say nothing, so they are left out).
  */
-export function iptablesRules(): string[] {
+export function parseIptablesSave(text: string): string[] {
   let table = '';
   const out: string[] = [];
-  for (const line of run('iptables-save', [], { allowFail: true }).split('\n')) {
+  for (const line of text.split('\n')) {
     if (line.startsWith('*')) table = line.slice(1);
     else if (line.startsWith('-A ')) out.push(`${table} ${line}`);
     else if (/^:\S+ (-|DROP|REJECT)/.test(line)) out.push(`${table} ${line.replace(/ \[\d+:\d+\]$/, '')}`);
   }
   return out.sort();
+}
+
+/** The host's iptables rule set, as parseIptablesSave lines. */
+export function iptablesRules(): string[] {
+  return parseIptablesSave(run('iptables-save', [], { allowFail: true }));
 }
 
 /** PIDs of processes whose command line contains `text`. */
@@ -50,14 +55,19 @@ export function processesMentioning(text: string): number[] {
   return pids;
 }
 
-/** Mount points under any of `roots`, deepest first. */
-export function mountsUnder(roots: string[]): string[] {
-  const points = readFileSync('/proc/self/mountinfo', 'utf8')
+/** Mount points (from /proc/self/mountinfo text) under any of `roots`, deepest first. */
+export function mountPointsUnder(mountinfo: string, roots: string[]): string[] {
+  const points = mountinfo
     .split('\n')
     .map((l) => l.split(' ')[4])
     .filter((p): p is string => !!p)
     .map((p) => p.replace(/\\040/g, ' '));
   return points.filter((p) => roots.some((r) => p === r || p.startsWith(r + '/'))).sort((a, b) => b.length - a.length);
+}
+
+/** The host's mount points under any of `roots`, deepest first. */
+export function mountsUnder(roots: string[]): string[] {
+  return mountPointsUnder(readFileSync('/proc/self/mountinfo', 'utf8'), roots);
 }
 
 /**
@@ -86,7 +96,7 @@ export function removeChains(before: Set<string>): void {
 }
 
 /** Splits an `iptables -S` rule into arguments, keeping quoted comments whole. */
-function splitRule(rule: string): string[] {
+export function splitRule(rule: string): string[] {
   return (rule.match(/"[^"]*"|\S+/g) ?? []).map((a) => a.replace(/^"(.*)"$/, '$1'));
 }
 
