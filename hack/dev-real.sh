@@ -18,7 +18,7 @@ stop() {
   # Further signals must not cut the cleanup short.
   trap '' INT TERM
   echo "[dev-real] stopping" >&2
-  [[ -n ${sleeper:-} ]] && kill "$sleeper" 2>/dev/null
+  if [[ -n ${sleeper:-} ]]; then kill "$sleeper" 2>/dev/null || true; fi
   hack/dev-cluster.sh down || true
 }
 trap stop EXIT
