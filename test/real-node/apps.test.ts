@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { createNamespace, deleteNamespace, kubectl, kubectlJson } from '../support/kube.ts';
+import { kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
 import { waitFor } from '../support/wait.ts';
 import { apply, example, isReady } from './support.ts';
 
@@ -15,10 +15,11 @@ const ordinals = [...Array(REPLICAS).keys()];
 const seconds = (t: string) => Date.parse(t) / 1000;
 
 describe('the nginx web StatefulSet on a real node', () => {
+  const namespace = useNamespace('rn-web');
   let ns = '';
   const pvs = ordinals.map((i) => `rn-web-${process.pid}-${i}`);
   before(async () => {
-    ns = await createNamespace('rn-web');
+    ns = namespace.name;
     const root = join(process.env.TENTACLE_REAL_NODE_DIR ?? '/tmp', 'volumes', ns);
     for (const [i, name] of pvs.entries()) {
       await kubectl(['apply', '-f', '-'], JSON.stringify({
@@ -36,7 +37,6 @@ describe('the nginx web StatefulSet on a real node', () => {
     }
   });
   after(async () => {
-    if (ns) await deleteNamespace(ns);
     await kubectl(['delete', 'pv', ...pvs, '--ignore-not-found', '--wait=false']);
   });
 

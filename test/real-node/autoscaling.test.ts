@@ -1,21 +1,16 @@
 // The HorizontalPodAutoscaler walkthrough on a real node: php-apache burns real CPU under load from a pod,
 // metrics-server scrapes the real kubelet, and Tentacle's HPA scales the Deployment up, then back down.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createNamespace, deleteNamespace, kubectl, kubectlJson } from '../support/kube.ts';
+import { kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
 import { waitFor } from '../support/wait.ts';
 import { apply, example } from './support.ts';
 
 describe('the php-apache HPA walkthrough on a real node', () => {
-  let ns = '';
-  before(async () => {
-    ns = await createNamespace('rn-hpa');
-  });
-  after(async () => {
-    if (ns) await deleteNamespace(ns);
-  });
+  const namespace = useNamespace('rn-hpa');
 
   test('scales php-apache up under CPU load generated from a pod, and back down when it stops', async () => {
+    const ns = namespace.name;
     // The walkthrough's manifests; the scale-down stabilization window is lowered from its 300 s default
     // to 30 s so that the way down fits in a test.
     await apply(

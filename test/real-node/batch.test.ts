@@ -1,11 +1,11 @@
 // Jobs and CronJobs with real containers: the classic manifests (only apiVersion changed) compute π in
 // real processes, a failing container backs off exponentially until BackoffLimitExceeded, a deadline kills
 // running containers, and the hello CronJob fires, prints, and has its history pruned.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createNamespace, deleteNamespace, kubectlJson } from '../support/kube.ts';
+import { kubectlJson, useNamespace } from '../support/kube.ts';
 import { waitFor } from '../support/wait.ts';
-import { apply, condition, example, logs, pods, waitForCondition } from './support.ts';
+import { apply, busyboxJob, condition, example, logs, pods, waitForCondition } from './support.ts';
 
 const seconds = (t: string) => Date.parse(t) / 1000;
 
@@ -27,15 +27,10 @@ function maxConcurrent(podList: any[]): number {
 }
 
 describe('Jobs on a real node', () => {
-  let ns = '';
-  before(async () => {
-    ns = await createNamespace('rn-batch');
-  });
-  after(async () => {
-    if (ns) await deleteNamespace(ns);
-  });
+  const namespace = useNamespace('rn-batch');
 
   test('the bc pi Job (parallelism 2, completions 4) completes and every pod prints π', async () => {
+    const ns = namespace.name;
     await apply(example('batch/pi-bc-job.yaml'), ns);
     const job = await waitForCondition('tjob', ns, 'pi-bc', 'Complete', 600_000);
     assert.equal(job.status.succeeded, 4);
@@ -49,6 +44,7 @@ describe('Jobs on a real node', () => {
   });
 
   test("the docs' perl pi Job completes and prints π to 2000 digits", async () => {
+    const ns = namespace.name;
     await apply(example('batch/pi-job.yaml'), ns);
     await waitForCondition('tjob', ns, 'pi', 'Complete', 600_000);
     const [pod] = await pods(ns, 'job-name=pi');
@@ -58,22 +54,8 @@ describe('Jobs on a real node', () => {
   });
 
   test('a failing container backs off 10 s, 20 s … and the Job fails with BackoffLimitExceeded', async () => {
-    await apply(
-      [
-        {
-          apiVersion: 'batch.tentacle.dev/v1alpha1',
-          kind: 'Job',
-          metadata: { name: 'fails' },
-          spec: {
-            backoffLimit: 2,
-            template: {
-              spec: { restartPolicy: 'Never', containers: [{ name: 'fail', image: 'busybox:1.36', command: ['sh', '-c', 'echo failing; exit 1'] }] },
-            },
-          },
-        },
-      ],
-      ns,
-    );
+    const ns = namespace.name;
+    await apply([busyboxJob('fails', 'echo failing; exit 1', { backoffLimit: 2 })], ns);
     const job = await waitForCondition('tjob', ns, 'fails', 'Failed', 300_000);
     assert.equal(condition(job, 'Failed').reason, 'BackoffLimitExceeded');
     assert.equal(job.status.failed, 3);
@@ -92,26 +74,9 @@ describe('Jobs on a real node', () => {
   });
 
   test('activeDeadlineSeconds kills the running containers and fails the Job with DeadlineExceeded', async () => {
+    const ns = namespace.name;
     await apply(
-      [
-        {
-          apiVersion: 'batch.tentacle.dev/v1alpha1',
-          kind: 'Job',
-          metadata: { name: 'deadline' },
-          spec: {
-            parallelism: 2,
-            completions: 2,
-            activeDeadlineSeconds: 15,
-            template: {
-              spec: {
-                restartPolicy: 'Never',
-                terminationGracePeriodSeconds: 5,
-                containers: [{ name: 'sleep', image: 'busybox:1.36', command: ['sleep', '600'] }],
-              },
-            },
-          },
-        },
-      ],
+      [busyboxJob('deadline', 'sleep 600', { parallelism: 2, completions: 2, activeDeadlineSeconds: 15 }, { terminationGracePeriodSeconds: 5 })],
       ns,
     );
     // Both containers really run first.
@@ -133,15 +98,10 @@ describe('Jobs on a real node', () => {
 });
 
 describe('CronJobs on a real node', () => {
-  let ns = '';
-  before(async () => {
-    ns = await createNamespace('rn-cron');
-  });
-  after(async () => {
-    if (ns) await deleteNamespace(ns);
-  });
+  const namespace = useNamespace('rn-cron');
 
   test('the hello CronJob fires every minute, its pod prints the message, and history is pruned', async () => {
+    const ns = namespace.name;
     // The docs' manifest; the history limit lowered from 3 to 1 so pruning shows after two runs.
     await apply(example('batch/hello-cronjob.yaml', (o) => (o.spec.successfulJobsHistoryLimit = 1)), ns);
     const jobsOf = async () => (await kubectlJson(['get', 'tjob', '-n', ns])).items as any[];

@@ -1,11 +1,11 @@
 // The real node itself, as kubectl users meet it: Ready, with logs, exec, port-forward and top going
 // through the API server to the kubelet (with the API server's client certificate, no anonymous access),
 // cluster DNS, and Service IPs through kube-proxy.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { get } from 'node:http';
-import { createNamespace, deleteNamespace, KUBECTL, kubeconfigPath, kubectl, kubectlJson } from '../support/kube.ts';
+import { KUBECTL, kubeconfigPath, kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
 import { waitFor } from '../support/wait.ts';
 import { isReady, realNode } from './support.ts';
 
@@ -20,9 +20,10 @@ function httpGet(url: string): Promise<string> {
 }
 
 describe('the real node', () => {
+  const namespace = useNamespace('rn-node');
   let ns = '';
   before(async () => {
-    ns = await createNamespace('rn-node');
+    ns = namespace.name;
     await kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({
       apiVersion: 'v1',
       kind: 'Pod',
@@ -39,9 +40,6 @@ describe('the real node', () => {
     }));
     await kubectl(['expose', 'pod', 'web', '-n', ns, '--port=80', '--target-port=8080']);
     await waitFor(async () => isReady(await kubectlJson(['get', 'pod', '-n', ns, 'web'])), { timeoutMs: 120_000, what: 'pod web Ready' });
-  });
-  after(async () => {
-    if (ns) await deleteNamespace(ns);
   });
 
   test('is Ready under the machine name, with its InternalIP, beside no schedulable kwok node', async () => {

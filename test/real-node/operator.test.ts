@@ -1,15 +1,15 @@
 // The operator as users run it: the chart's two replicas as real pods on the real node, Ready through
 // their probes, one holding the Lease; killing the leader's pod hands the Lease over and a Job in flight
 // still completes exactly; a real Prometheus scrapes both pods at the metrics Service's endpoints.
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createNamespace, deleteNamespace, kubectl, kubectlJson } from '../support/kube.ts';
+import { kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
 import { startPrometheus, type Prometheus } from '../support/prometheus.ts';
 import { waitFor } from '../support/wait.ts';
-import { isReady, OPERATOR_NAMESPACE, pods, realNode, RELEASE, waitForCondition } from './support.ts';
+import { apply, busyboxJob, isReady, OPERATOR_NAMESPACE, pods, realNode, RELEASE, waitForCondition } from './support.ts';
 
 const SELECTOR = `app.kubernetes.io/instance=${RELEASE}`;
 const LEASE = 'tentacle-operator';
@@ -50,31 +50,12 @@ describe('the chart on a real node', () => {
   });
 
   describe('leader handover', () => {
-    let ns = '';
-    before(async () => {
-      ns = await createNamespace('rn-handover');
-    });
-    after(async () => {
-      if (ns) await deleteNamespace(ns);
-    });
+    const namespace = useNamespace('rn-handover');
 
     test('deleting the leader pod hands the Lease over within its duration, and the Job in flight completes exactly', async () => {
+      const ns = namespace.name;
       const completions = 6;
-      await kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({
-        apiVersion: 'batch.tentacle.dev/v1alpha1',
-        kind: 'Job',
-        metadata: { name: 'handover' },
-        spec: {
-          completions,
-          parallelism: 2,
-          template: {
-            spec: {
-              restartPolicy: 'Never',
-              containers: [{ name: 'work', image: 'busybox:1.36', command: ['sh', '-c', 'sleep 3; echo done'] }],
-            },
-          },
-        },
-      }));
+      await apply([busyboxJob('handover', 'sleep 3; echo done', { completions, parallelism: 2 })], ns);
       await waitFor(async () => (await kubectlJson(['get', 'tjob', '-n', ns, 'handover'])).status?.active > 0, {
         timeoutMs: 120_000,
         what: 'the Job running',

@@ -28,6 +28,21 @@ export function example(path: string, edit?: (obj: any) => void): any[] {
   return objects;
 }
 
+/** A Tentacle Job of one busybox container running `script` with `sh -c`, never restarted. */
+export function busyboxJob(name: string, script: string, spec: Record<string, unknown> = {}, podSpec: Record<string, unknown> = {}): unknown {
+  return {
+    apiVersion: 'batch.tentacle.dev/v1alpha1',
+    kind: 'Job',
+    metadata: { name },
+    spec: {
+      ...spec,
+      template: {
+        spec: { restartPolicy: 'Never', ...podSpec, containers: [{ name: 'main', image: 'busybox:1.36', command: ['sh', '-c', script] }] },
+      },
+    },
+  };
+}
+
 export async function apply(objects: unknown[], namespace: string): Promise<void> {
   await kubectl(['apply', '-n', namespace, '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n'));
 }
