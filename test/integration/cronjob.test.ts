@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '../../src/runtime/client/client.ts';
 import { isConditionTrue } from '../../src/runtime/util/conditions.ts';
-import { CRONJOB, JOB, type CronJob, type Job } from '../../src/api/batch/types.ts';
+import { CRONJOB, JOB, POD, type CronJob, type Job, type Pod } from '../../src/api/batch/types.ts';
 import { deleteNamespace, testClient, testNamespace } from '../support/runtime.ts';
 import { runOperator, type OperatorProcess } from '../support/operator.ts';
 import { waitFor } from '../support/wait.ts';
@@ -91,6 +91,11 @@ describe('CronJob controller', { timeout: 400_000 }, () => {
       const active = (await client.get<CronJob>(CRONJOB, namespace, 'replace')).status?.active ?? [];
       return active.length === 1 && active[0]!.name === replace[0]!.metadata.name;
     }, { what: 'Replace: status.active lists only the new job', timeoutMs: 10_000 });
+    // The replaced job's running pod does not stay Terminating: its tracking finalizer is released.
+    await waitFor(async () => {
+      const pods = await client.list<Pod>(POD, { namespace, labelSelector: `batch.tentacle.dev/job-name=${firstReplace!.metadata.name}` });
+      return pods.items.length === 0;
+    }, { what: "Replace: the replaced job's pods gone", timeoutMs: 60_000 });
   });
 
   test('an invalid time zone is reported with a Warning event, nothing is created', async () => {

@@ -151,6 +151,44 @@ describe('Job controller', { timeout: 300_000 }, () => {
     await waitFor(async () => (await client.find(JOB, namespace, 'short-lived')) === undefined, { what: 'TTL deletion' });
   });
 
+  const podsOf = async (job: string) =>
+    (await client.list<Pod>(POD, { namespace, labelSelector: `batch.tentacle.dev/job-name=${job}` })).items;
+  const running = (name: string, count: number) =>
+    waitFor(async () => ((await client.get<Job>(JOB, namespace, name)).status?.active ?? 0) === count, { what: `${count} active pods of ${name}` });
+
+  test('deleting a running Job releases its pods: none is left Terminating with the tracking finalizer', async () => {
+    await client.create(newJob('deleted-running', { parallelism: 3, completions: 3 }, { duration: '1h' }));
+    await running('deleted-running', 3);
+    await client.delete(JOB, namespace, 'deleted-running', { propagationPolicy: 'Background' });
+    await waitFor(async () => (await podsOf('deleted-running')).length === 0, { what: "the deleted Job's pods gone", timeoutMs: 60_000 });
+  });
+
+  test('deleting a Job with --cascade=orphan leaves its pods running without the tracking finalizer', async () => {
+    await client.create(newJob('orphaned', { parallelism: 2, completions: 2 }, { duration: '1h' }));
+    await running('orphaned', 2);
+    await client.delete(JOB, namespace, 'orphaned', { propagationPolicy: 'Orphan' });
+    const orphans = await waitFor(async () => {
+      const list = await podsOf('orphaned');
+      return list.length === 2 && list.every((p) => !p.metadata.ownerReferences?.length && !p.metadata.finalizers?.length) ? list : undefined;
+    }, { what: 'the orphaned pods released', timeoutMs: 60_000 });
+    assert.ok(orphans.every((p) => !p.metadata.deletionTimestamp), 'orphaned pods keep running');
+    for (const pod of orphans) await client.delete(POD, namespace, pod.metadata.name!);
+  });
+
+  test('pods of a Job deleted while the operator was down are released when it starts', async () => {
+    await client.create(newJob('while-down', { parallelism: 2, completions: 2 }, { duration: '1h' }));
+    await running('while-down', 2);
+    assert.equal(await operator.stop(), 0);
+    await client.delete(JOB, namespace, 'while-down', { propagationPolicy: 'Background' });
+    // The garbage collector deletes the pods, which wait for the finalizer nobody is there to remove.
+    await waitFor(async () => {
+      const list = await podsOf('while-down');
+      return list.length === 2 && list.every((p) => p.metadata.deletionTimestamp && p.metadata.finalizers?.length);
+    }, { what: 'the pods Terminating, held by the tracking finalizer' });
+    operator = await runOperator(['--controllers=job', `--namespace=${namespace}`]);
+    await waitFor(async () => (await podsOf('while-down')).length === 0, { what: 'the pods released and gone', timeoutMs: 60_000 });
+  });
+
   test('kill -9 of the operator mid-run loses and duplicates nothing', async () => {
     await client.create(newJob('crash', { completions: 20, parallelism: 5 }, { duration: '1s' }));
     await waitFor(async () => ((await client.get<Job>(JOB, namespace, 'crash')).status?.succeeded ?? 0) >= 5, {

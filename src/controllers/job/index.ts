@@ -1,10 +1,11 @@
-// Wires the Job controller into a manager: Jobs and the pods they control, expectations fed by the
-// pod informer, and upstream's 1 s batching of pod events.
+// Wires the Job controller into a manager: Jobs and the pods they control (and orphaned pods that still
+// hold its finalizer), expectations fed by the pod informer, and upstream's 1 s batching of pod events.
 import type { Manager } from '../../runtime/manager/manager.ts';
 import { Expectations, observeChildren } from '../../runtime/controller/expectations.ts';
 import { enqueueForOwner } from '../../runtime/controller/handler.ts';
 import { requestKey } from '../../runtime/types.ts';
 import { JOB, POD, type Job, type Pod } from '../../api/batch/types.ts';
+import { orphanedPodToJob } from './orphans.ts';
 import { JobReconciler } from './reconciler.ts';
 
 /** Upstream's syncJobBatchPeriod: pod events within this window merge into one sync. */
@@ -20,6 +21,8 @@ export function setupJobController(manager: Manager, options: { workers?: number
     .controller('job')
     .for<Job>(JOB)
     .owns<Pod>(POD, { delayMs: POD_EVENT_BATCH_MS })
+    // Pods the garbage collector orphaned still holding the tracking finalizer: their Job releases them.
+    .watches<Pod>(POD, orphanedPodToJob)
     .withOptions({ maxConcurrentReconciles: options.workers ?? DEFAULT_WORKERS })
     .complete(
       new JobReconciler({

@@ -15,6 +15,7 @@ import { semanticallyEqual } from '../../runtime/util/equality.ts';
 import { getControllerOf } from '../../runtime/util/owners.ts';
 import { FINALIZER_JOB_TRACKING, JOB, LABEL_CONTROLLER_UID, POD, type Job, type Pod } from '../../api/batch/types.ts';
 import { decideJob, type JobAction } from './decide.ts';
+import { orphansOfMissingJob } from './orphans.ts';
 
 /** Upstream's slowStartInitialBatchSize: create 1, then 2, 4, … pods while creations keep succeeding. */
 const SLOW_START_INITIAL_BATCH = 1;
@@ -40,6 +41,10 @@ export class JobReconciler implements Reconciler {
     const job = cache.get<Job>(JOB, req.namespace, req.name);
     if (!job) {
       expectations.delete(key);
+      // Nothing else would ever take the tracking finalizer off the pods of a Job that is gone.
+      const orphans = orphansOfMissingJob(req.name, cache.list<Pod>(POD, { namespace: req.namespace }));
+      await Promise.all(orphans.map((pod) => this.removeFinalizer(pod)));
+      if (orphans.length) ctx.log.info({ pods: orphans.length }, 'released the tracking finalizer of pods whose Job is gone');
       return {};
     }
     const uid = job.metadata.uid!;
