@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# hack/dev-cluster.sh up|down|status — the local control plane alone, state in .dev/.
+# hack/dev-cluster.sh up|down|status — the local control plane alone, state in $TENTACLE_DEV_DIR (.dev/).
 #   up [--real-node]  starts it in the background; the admin kubeconfig is .dev/kubeconfig. With
 #                     --real-node, a real node joins it (containerd, kubelet, kube-proxy, CoreDNS; needs
 #                     root) and no kwok node unless --nodes N: the images (operator, stand-ins) are built
@@ -11,6 +11,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+DEV_DIR=${TENTACLE_DEV_DIR:-$ROOT/.dev}
 
 cmd=${1:-}
 case "$cmd" in
@@ -26,8 +27,8 @@ if [[ "$cmd" == up ]]; then
   if ((real_node)); then
     "$ROOT/hack/system-deps.sh" real-node
     "$ROOT/hack/tools.sh" real-node
-    "$ROOT/hack/real-node-images.sh" "$ROOT/bin/node" "$ROOT/hack/cluster/cli.ts" "$cmd" --dir "$ROOT/.dev" "$@"
+    "$ROOT/hack/real-node-images.sh" "$ROOT/bin/node" "$ROOT/hack/cluster/cli.ts" "$cmd" --dir "$DEV_DIR" "$@"
     exit
   fi
 fi
-exec "$ROOT/bin/node" "$ROOT/hack/cluster/cli.ts" "$cmd" --dir "$ROOT/.dev" "$@"
+exec "$ROOT/bin/node" "$ROOT/hack/cluster/cli.ts" "$cmd" --dir "$DEV_DIR" "$@"

@@ -7,7 +7,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export PATH="$ROOT/bin:$PATH"
-export KUBECONFIG="$ROOT/.dev/kubeconfig"
+export TENTACLE_DEV_DIR=${TENTACLE_DEV_DIR:-$ROOT/.dev}
+export KUBECONFIG="$TENTACLE_DEV_DIR/kubeconfig"
 RELEASE=tentacle
 NAMESPACE=tentacle-system
 
@@ -19,7 +20,8 @@ stop() {
   trap '' INT TERM
   echo "[dev-real] stopping" >&2
   if [[ -n ${sleeper:-} ]]; then kill "$sleeper" 2>/dev/null || true; fi
-  hack/dev-cluster.sh down || true
+  # In a session of its own, so that no signal to this process group reaches the stop.
+  setsid --wait hack/dev-cluster.sh down || true
 }
 trap stop EXIT
 trap 'exit 130' INT TERM

@@ -8,6 +8,7 @@
 //   status  each component and whether it is alive, the nodes, and the aggregated APIs (metrics-server's
 //           v1beta1.metrics.k8s.io) with their availability
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +22,7 @@ import {
   startControlPlane,
   statePath,
 } from './control-plane.ts';
-import { ensurePki } from './pki.ts';
+import { ensurePki, pkiPaths, writeKubeconfig } from './pki.ts';
 import {
   ensureNodePki,
   hostAddress,
@@ -57,6 +58,12 @@ async function up(dir: string, nodes: number, realNode: boolean): Promise<number
     const alive = status.filter((c) => c.alive);
     if (state.ready && alive.length > 0 && alive.length === status.length && nodeUp === realNode) {
       progress(`already running: ${state.server} (${alive.map((c) => `${c.name} ${c.pid}`).join(', ')})`);
+      if (!existsSync(state.kubeconfigPath)) {
+        // Deleted since (e.g. by hand, or a clean of the directory): the cluster is no use without it.
+        const pki = pkiPaths(join(dir, 'cluster', 'pki'));
+        writeKubeconfig(state.kubeconfigPath, { server: state.server, caCert: pki.caCert, clientCert: pki.adminCert, clientKey: pki.adminKey, user: 'kubernetes-admin' });
+        progress(`rewrote the missing ${state.kubeconfigPath}`);
+      }
       console.log(`export KUBECONFIG=${state.kubeconfigPath}`);
       return 0;
     }

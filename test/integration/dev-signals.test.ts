@@ -1,0 +1,79 @@
+// `make dev` stopped by SIGTERM to its process group (what an IDE, `timeout` or a process manager sends),
+// at random moments from start-up to steady state, 20 times: every time, nothing is left running. And a
+// running cluster whose kubeconfig was deleted gets it back from `up`.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { componentStatus, readState } from '../../hack/cluster/control-plane.ts';
+import { processesMentioning } from '../../hack/cluster/host.ts';
+import { freePort } from '../support/operator.ts';
+import { waitFor } from '../support/wait.ts';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const RUNS = 20;
+/** From before the control plane starts to well after the operator runs (a cached start takes ~10 s). */
+const LATEST_SIGNAL_MS = 15_000;
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('make dev and signals', { timeout: 900_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tentacle-dev-signals-'));
+  after(() => {
+    spawnSync(join(REPO, 'hack/dev-cluster.sh'), ['down'], { env: { ...process.env, TENTACLE_DEV_DIR: dir } });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test(`SIGTERM to the process group at ${RUNS} random moments leaves nothing running`, async () => {
+    const moments: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const env = {
+        ...process.env,
+        TENTACLE_DEV_DIR: dir,
+        METRICS_ADDR: `127.0.0.1:${await freePort()}`,
+        PROBE_ADDR: `127.0.0.1:${await freePort()}`,
+      };
+      const make = spawn('make', ['--no-print-directory', 'dev'], { cwd: REPO, env, detached: true, stdio: 'ignore' });
+      const exited = new Promise<void>((resolve) => make.once('exit', () => resolve()));
+      // The moment is the input of this test: spread over start-up and steady state.
+      const moment = Math.floor(Math.random() * LATEST_SIGNAL_MS);
+      moments.push(moment);
+      await sleep(moment);
+      process.kill(-make.pid!, 'SIGTERM');
+      await exited;
+      await waitFor(() => !groupAlive(make.pid!) && processesMentioning(dir).length === 0, {
+        timeoutMs: 60_000,
+        what: `run ${run + 1} (SIGTERM after ${moment} ms): every process of make dev gone (${processesMentioning(dir).join(', ')})`,
+      });
+      const state = readState(dir);
+      if (state) assert.deepEqual(componentStatus(state).filter((c) => c.alive), [], `run ${run + 1}: a component alive`);
+    }
+    assert.equal(moments.length, RUNS);
+  });
+
+  test('up on a running cluster whose kubeconfig is gone writes it again', async () => {
+    const env = { ...process.env, TENTACLE_DEV_DIR: dir };
+    const up = () => spawnSync(join(REPO, 'hack/dev-cluster.sh'), ['up', '--nodes', '0'], { cwd: REPO, env, encoding: 'utf8' });
+    assert.equal(up().status, 0);
+    const kubeconfig = join(dir, 'kubeconfig');
+    rmSync(kubeconfig);
+    const again = up();
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stderr, /already running/);
+    assert.ok(existsSync(kubeconfig));
+    const nodes = spawnSync(join(REPO, 'bin/kubectl'), ['--kubeconfig', kubeconfig, 'get', 'namespaces', '-o', 'name'], { encoding: 'utf8' });
+    assert.equal(nodes.status, 0, nodes.stderr);
+    assert.match(nodes.stdout, /namespace\/default/);
+  });
+});
