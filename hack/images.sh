@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Container images, built with BuildKit on the Docker engine of hack/docker.sh.
 #   hack/images.sh operator [TAG]   the operator image from ./Dockerfile (default tentacle:dev)
-#   hack/images.sh stand-ins        small images under the names the classic manifests use (busybox,
-#                                   perl, resouer/ubuntu-bc, nginx, nginx-slim, hpa-example, curl, pause)
+#   hack/images.sh stand-ins        the images the classic manifests use (busybox, perl, resouer/ubuntu-bc,
+#                                   nginx, nginx-slim, hpa-example, curl, pause): pulled where a registry is
+#                                   in reach, else small stand-ins built here under the same names
 #   hack/images.sh push REGISTRY    pushes the stand-ins and the operator image to REGISTRY (host:port),
 #                                   under the paths a registry mirror serves them by (library/busybox …)
 #   hack/images.sh list             the image names the stand-ins carry, one per line
@@ -113,7 +114,6 @@ stand_in_tags() { # NAME → its tags
 STAND_INS=(busybox perl ubuntu-bc nginx hpa-example curl pause)
 
 stand_ins() {
-  debian_base
   local name ctx start=$SECONDS
   for name in "${STAND_INS[@]}"; do
     ctx="$IMAGES/$name"
@@ -122,8 +122,14 @@ stand_ins() {
       cp "$IMAGES/pause/Dockerfile" "$ctx/"
       cp "$(k8s_module_dir)/build/pause/linux/pause.c" "$ctx/pause.c"
     fi
-    local tags=() t
-    for t in $(stand_in_tags "$name"); do tags+=(-t "$t"); done
+    local tags=() t pulled=1
+    for t in $(stand_in_tags "$name"); do
+      tags+=(-t "$t")
+      # With a registry in reach, the real image comes first.
+      "$DOCKER" pull -q "$t" >/dev/null 2>&1 || pulled=0
+    done
+    ((pulled)) && continue
+    debian_base
     build --build-arg BASE="$BASE_IMAGE" "${tags[@]}" "$ctx"
   done
   log "stand-in images ready ($((SECONDS - start)) s)"
