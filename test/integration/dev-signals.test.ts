@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { componentStatus, readState } from '../../hack/cluster/control-plane.ts';
 import { processesMentioning } from '../../hack/cluster/host.ts';
+import { groupAlive } from '../../hack/cluster/proc.ts';
 import { freePort } from '../support/operator.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -18,15 +19,6 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const RUNS = 20;
 /** From before the control plane starts to well after the operator runs (a cached start takes ~10 s). */
 const LATEST_SIGNAL_MS = 15_000;
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('make dev and signals', { timeout: 900_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'tentacle-dev-signals-'));
