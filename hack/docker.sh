@@ -39,14 +39,25 @@ up() {
   log "dockerd ready (pid $(cat "$PIDFILE"), $((SECONDS - start)) s)"
 }
 
+# dockerd leaves the bind mount of the host's network namespace (exec-root/netns/default) behind.
+unmount_leftovers() {
+  awk -v root="$STATE/" 'index($5, root) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
+    while read -r mount; do umount "$mount" || umount --lazy "$mount"; done
+}
+
 down() {
-  ours || { rm -f "$PIDFILE"; return 0; }
+  if ! ours; then
+    rm -f "$PIDFILE"
+    answers || unmount_leftovers
+    return 0
+  fi
   local pid
   pid=$(cat "$PIDFILE")
   kill -TERM "$pid"
   for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   if kill -0 "$pid" 2>/dev/null; then log "dockerd $pid still running after 30 s; killing it"; kill -KILL "$pid"; fi
   rm -f "$PIDFILE"
+  unmount_leftovers
   log "dockerd $pid stopped"
 }
 

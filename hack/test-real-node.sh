@@ -49,7 +49,7 @@ node --test --test-reporter=spec --test-concurrency="${TEST_CONCURRENCY:-4}" --t
 stop
 after=$(snapshot)
 leaks=$(diff <(echo "$before") <(echo "$after") | grep '^>' || true)
-leaks+=$(grep -F "$dir" /proc/self/mountinfo | awk '{print "\nmount " $5}' || true)
+leaks+=$(awk -v dir="$dir" '$5 ~ "^(" dir "|/run/tentacle-node|/run/tentacle-docker)" { print "\nmount " $5 }' /proc/self/mountinfo)
 for proc in kubelet kube-proxy containerd-shim-runc-v2 coredns; do
   pgrep -f "$dir|/run/tentacle-node" -a | grep -F "$proc" | sed 's/^/process /' || true
 done >/tmp/real-node-procs.$$
