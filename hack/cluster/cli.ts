@@ -140,6 +140,7 @@ async function status(dir: string): Promise<number> {
     console.log(`${c.name.padEnd(24)} pid ${String(c.pid).padEnd(8)} ${c.alive ? 'alive' : 'DEAD'}`);
   }
   const node = readNodeState(dir);
+  if (node?.ready) console.log(`real node   ${node.name} (${node.ip}), images from the registry ${node.registry}`);
   for (const name of NODE_COMPONENTS) {
     const rec = node?.components[name];
     if (rec) console.log(`${name.padEnd(24)} pid ${String(rec.pid).padEnd(8)} ${isAlive(rec.pid, rec.bin) ? 'alive' : 'DEAD'}`);

@@ -5,8 +5,8 @@ import { existsSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 
 import { join } from 'node:path';
 
 /** Runs a command; its stdout, or an error with its stderr (unless allowFail). */
-export function run(cmd: string, args: string[], opts: { allowFail?: boolean; input?: string } = {}): string {
-  const res = spawnSync(cmd, args, { encoding: 'utf8', input: opts.input, timeout: 60_000 });
+export function run(cmd: string, args: string[], opts: { allowFail?: boolean } = {}): string {
+  const res = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });
   if (res.status !== 0 && !opts.allowFail) {
     throw new Error(`${cmd} ${args.join(' ')}: ${(res.stderr || res.stdout || res.error?.message || '').trim()}`);
   }

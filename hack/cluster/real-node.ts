@@ -17,7 +17,7 @@
 // restrict_oom_score_adj, kubelet and kube-proxy oomScoreAdj 0), cgroup v1 (failCgroupV1: false,
 // cgroupfs), no registry reachable (every image comes from the local registry, which mirrors docker.io and
 // registry.k8s.io), a FORWARD policy that may be DROP (the CNI firewall plugin).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -119,10 +119,10 @@ function saveNodeState(dir: string, state: NodeState): void {
 export function hostAddress(): { name: string; ip: string } {
   const name = (process.env.TENTACLE_NODE_NAME ?? hostname()).toLowerCase();
   if (process.env.TENTACLE_NODE_IP) return { name, ip: process.env.TENTACLE_NODE_IP };
-  const route = execFileSync('ip', ['-4', '-o', 'route', 'show', 'default'], { encoding: 'utf8' });
+  const route = run('ip', ['-4', '-o', 'route', 'show', 'default']);
   const dev = /\bdev (\S+)/.exec(route)?.[1];
   if (!dev) throw new Error('no IPv4 default route: set TENTACLE_NODE_IP to the address pods reach this machine at');
-  const addr = execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', dev, 'scope', 'global'], { encoding: 'utf8' });
+  const addr = run('ip', ['-4', '-o', 'addr', 'show', 'dev', dev, 'scope', 'global']);
   const ip = /\binet (\d+\.\d+\.\d+\.\d+)/.exec(addr)?.[1];
   if (!ip) throw new Error(`no IPv4 address on ${dev}: set TENTACLE_NODE_IP`);
   return { name, ip };
