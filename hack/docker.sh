@@ -7,6 +7,9 @@
 # The dockerd started here changes no host networking (--bridge=none, --iptables=false): builds use the
 # host's network (`docker build --network=host`), so no iptables rule or bridge is left behind.
 # Its data root is Docker's default (/var/lib/docker), so images and the build cache survive it.
+# On a machine whose capability bounding set lacks capabilities (a VM without CAP_SYS_RESOURCE), privileged
+# containers such as kind's nodes cannot start with plain runc: the engine started here then runs
+# containers through hack/kind/runc-bounded, which drops exactly the missing capabilities.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 STATE=${TENTACLE_DOCKER_STATE:-/run/tentacle-docker}
@@ -18,6 +21,13 @@ DOCKER=/usr/bin/docker
 log() { printf '[docker] %s\n' "$*" >&2; }
 answers() { timeout 10 "$DOCKER" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 ours() { [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+# Whether the bounding set lacks a capability that exists in this kernel.
+caps_missing() {
+  local last bounding
+  last=$(cat /proc/sys/kernel/cap_last_cap)
+  bounding=$((16#$(awk '/^CapBnd:/ { print $2 }' /proc/self/status)))
+  ((bounding != (1 << (last + 1)) - 1))
+}
 
 up() {
   [[ -x /usr/sbin/dockerd ]] || "$ROOT/hack/system-deps.sh" real-node
@@ -27,9 +37,14 @@ up() {
     exit 1
   fi
   mkdir -p "$STATE"
+  local runtime=()
+  if caps_missing; then
+    command -v jq >/dev/null || "$ROOT/hack/system-deps.sh"
+    runtime=(--add-runtime "runc-bounded=$ROOT/hack/kind/runc-bounded" --default-runtime=runc-bounded)
+  fi
   log "starting dockerd (log: $LOG)"
   setsid /usr/sbin/dockerd --pidfile="$PIDFILE" --bridge=none --iptables=false --ip-forward=false \
-    --ip-masq=false --exec-root="$STATE/exec" >>"$LOG" 2>&1 </dev/null &
+    --ip-masq=false --exec-root="$STATE/exec" "${runtime[@]}" >>"$LOG" 2>&1 </dev/null &
   local start=$SECONDS
   until answers; do
     if ! kill -0 $! 2>/dev/null; then log "dockerd exited; last lines of $LOG:"; tail -20 "$LOG" >&2; exit 1; fi

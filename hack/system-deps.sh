@@ -12,6 +12,8 @@ command -v curl >/dev/null || need+=(curl)
 # Debian's package also starts a system service where systemd runs: harmless, the tests never use it.
 [[ -x /usr/bin/prometheus && -x /usr/bin/promtool ]] || need+=(prometheus)
 command -v shellcheck >/dev/null || need+=(shellcheck)
+# hack/kind/runc-bounded edits OCI specs with jq (its unit test runs everywhere).
+command -v jq >/dev/null || need+=(jq)
 if [[ ${1:-} == real-node ]]; then
   # Debian's engine and CLI (/usr/bin/docker): the CLI builds with BuildKit (DOCKER_BUILDKIT=1), which a
   # newer CLI without the buildx plugin cannot.
