@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Provides the pinned binaries in bin/: etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
-# kubectl, kubelet, kube-proxy (the real node), kwok, helm, metrics-server.
+# kubectl, kubelet, kube-proxy, kubeadm (real and kind nodes), kwok, helm, metrics-server, and for the
+# offline kind cluster: kind and local-path-provisioner.
 #
 # Each binary is taken, in this order, from:
 #   1. an explicit directory: $TENTACLE_TOOLS_DIR/<binary> (any version you vouch for);
@@ -9,9 +10,11 @@
 #   4. a build from the Go modules with the local Go toolchain (minutes the first time; progress shown).
 # The cache survives fresh clones, so only the first checkout on a machine pays for 3 or 4.
 #
-# Usage: hack/tools.sh [all|control-plane|helm|metrics-server|real-node]   (default: all)
+# Usage: hack/tools.sh [all|control-plane|helm|metrics-server|real-node|kind]   (default: all)
 #   real-node: crictl, coredns and registry (the image registry the real node pulls from), besides
 #   kubelet and kube-proxy, which come with the control-plane binaries.
+#   kind: kind, and what hack/kind-node-image.sh bakes into images: the Kubernetes binaries (kubeadm,
+#   kubelet, …), etcd, coredns, metrics-server, local-path-provisioner, crictl and registry.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,7 +90,7 @@ go_build() {
 
 kubernetes() {
   local v=$KUBERNETES_VERSION dir="kubernetes-$KUBERNETES_VERSION"
-  local bins=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy) missing=()
+  local bins=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy kubeadm) missing=()
   for b in "${bins[@]}"; do present "$b" "$dir" >/dev/null || missing+=("$b"); done
   if ((${#missing[@]})); then
     local ok=1
@@ -112,7 +115,7 @@ kubernetes() {
       go_build "$dir" k8s.io/kubernetes "$v" "$ld" "$replaces" \
         k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
         k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl \
-        k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
+        k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy k8s.io/kubernetes/cmd/kubeadm
     fi
   fi
   for b in "${bins[@]}"; do link "$b" "$(present "$b" "$dir")"; done
@@ -217,12 +220,37 @@ metrics_server() {
   link metrics-server "$(present metrics-server "$dir")"
 }
 
+kind() {
+  local v=$KIND_VERSION dir="kind-$KIND_VERSION"
+  if ! present kind "$dir" >/dev/null; then
+    if ! download "https://kind.sigs.k8s.io/dl/$v/kind-$OS-$ARCH" "$CACHE/$dir/kind" \
+      "https://github.com/kubernetes-sigs/kind/releases/download/$v/kind-$OS-$ARCH.sha256sum"; then
+      log "release download unavailable; building kind $v from the Go modules"
+      go_build "$dir" sigs.k8s.io/kind "$v" "" "" sigs.k8s.io/kind
+    fi
+    chmod +x "$CACHE/$dir/kind"
+  fi
+  link kind "$(present kind "$dir")"
+}
+
+local_path_provisioner() {
+  local v=$LOCAL_PATH_PROVISIONER_VERSION dir="local-path-provisioner-$LOCAL_PATH_PROVISIONER_VERSION"
+  if ! present local-path-provisioner "$dir" >/dev/null; then
+    # Released only as a container image, so always built here.
+    log "building local-path-provisioner $v from the Go modules"
+    go_build "$dir" github.com/rancher/local-path-provisioner "$v" "-X main.VERSION=$v" "" \
+      github.com/rancher/local-path-provisioner
+  fi
+  link local-path-provisioner "$(present local-path-provisioner "$dir")"
+}
+
 case "${1:-all}" in
   control-plane) etcd; kwok; kubernetes; metrics_server ;;
   helm) helm ;;
   metrics-server) metrics_server ;;
   real-node) kubernetes; crictl; coredns; registry ;;
+  kind) etcd; kubernetes; metrics_server; crictl; coredns; registry; kind; local_path_provisioner ;;
   all) etcd; kwok; kubernetes; helm; metrics_server ;;
-  *) echo "usage: $0 [all|control-plane|helm|metrics-server|real-node]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|control-plane|helm|metrics-server|real-node|kind]" >&2; exit 2 ;;
 esac
 log "binaries ready in bin/"
