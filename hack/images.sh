@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Container images, built with BuildKit on the Docker engine of hack/docker.sh.
 #   hack/images.sh operator [TAG]   the operator image from ./Dockerfile (default tentacle:dev)
-#   hack/images.sh stand-ins        the images the classic manifests use (busybox, perl, resouer/ubuntu-bc,
-#                                   nginx, nginx-slim, hpa-example, curl, pause): pulled where a registry is
-#                                   in reach, else small stand-ins built here under the same names
-#   hack/images.sh push REGISTRY    pushes the stand-ins and the operator image to REGISTRY (host:port),
-#                                   under the paths a registry mirror serves them by (library/busybox …)
+#   hack/images.sh stand-ins        the images the classic manifests use (busybox, bash, perl,
+#                                   resouer/ubuntu-bc, nginx, nginx-slim, hpa-example, curl, mysql,
+#                                   xtrabackup, pause): pulled where a registry is in reach, else small
+#                                   stand-ins built here under the same names
+#   hack/images.sh push REGISTRY [REF...]
+#                                   pushes REFs (default: the stand-ins and tentacle:dev) to REGISTRY
+#                                   (host:port), under the paths a registry mirror serves them by
+#                                   (library/busybox …)
 #   hack/images.sh list             the image names the stand-ins carry, one per line
 #   hack/images.sh pause-image      the pod sandbox image's name (the pinned release's pause version)
 #
@@ -111,7 +114,7 @@ pause_image() {
 stand_in_tags() { # NAME → its tags
   if [[ $1 == pause ]]; then pause_image; else cat "$IMAGES/$1/tags"; fi
 }
-STAND_INS=(busybox perl ubuntu-bc nginx hpa-example curl pause)
+STAND_INS=(busybox bash perl ubuntu-bc nginx hpa-example curl mysql xtrabackup pause)
 
 stand_ins() {
   local name ctx start=$SECONDS
@@ -135,12 +138,12 @@ stand_ins() {
   log "stand-in images ready ($((SECONDS - start)) s)"
 }
 
-# docker.io/library/busybox:1.28 → library/busybox:1.28; registry.k8s.io/pause:3.10 → pause:3.10: the path a
-# mirror of docker.io or registry.k8s.io serves the image under.
+# busybox:1.28 and docker.io/library/busybox:1.28 → library/busybox:1.28; registry.k8s.io/pause:3.10 →
+# pause:3.10: the path a mirror of docker.io, registry.k8s.io or gcr.io serves the image under.
 mirror_path() {
   local ref=$1
   case $ref in
-    registry.k8s.io/*) echo "${ref#registry.k8s.io/}" ;;
+    registry.k8s.io/* | docker.io/* | gcr.io/*) echo "${ref#*/}" ;;
     */*) echo "$ref" ;;
     *) echo "library/$ref" ;;
   esac
@@ -152,8 +155,11 @@ list() {
 }
 
 push() {
-  local registry=$1 operator_tag=${2:-tentacle:dev} ref target start=$SECONDS
-  for ref in $(list) "$operator_tag"; do
+  local registry=$1 ref target start=$SECONDS refs
+  shift
+  refs=("$@")
+  ((${#refs[@]})) || mapfile -t refs < <(list; echo tentacle:dev)
+  for ref in "${refs[@]}"; do
     target="$registry/$(mirror_path "$ref")"
     "$DOCKER" tag "$ref" "$target"
     "$DOCKER" push -q "$target" >/dev/null
@@ -162,11 +168,14 @@ push() {
   log "pushed to $registry ($((SECONDS - start)) s)"
 }
 
-case "${1:-}" in
-  operator) shift; operator "$@" ;;
-  stand-ins) stand_ins ;;
-  push) [[ $# -ge 2 ]] || { echo "usage: $0 push REGISTRY [OPERATOR_TAG]" >&2; exit 2; }; shift; push "$@" ;;
-  list) list ;;
-  pause-image) pause_image ;;
-  *) echo "usage: $0 operator [TAG] | stand-ins | push REGISTRY [OPERATOR_TAG] | list" >&2; exit 2 ;;
-esac
+# Sourced by hack/kind-node-image.sh for its functions; run, it does what it is told.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  case "${1:-}" in
+    operator) shift; operator "$@" ;;
+    stand-ins) stand_ins ;;
+    push) [[ $# -ge 2 ]] || { echo "usage: $0 push REGISTRY [REF...]" >&2; exit 2; }; shift; push "$@" ;;
+    list) list ;;
+    pause-image) pause_image ;;
+    *) echo "usage: $0 operator [TAG] | stand-ins | push REGISTRY [REF...] | list | pause-image" >&2; exit 2 ;;
+  esac
+fi

@@ -1,0 +1,34 @@
+#!/bin/bash
+# The mysql image's entrypoint, as far as the Kubernetes examples use it, for MariaDB: initializes an empty
+# data directory (only MYSQL_ALLOW_EMPTY_PASSWORD is supported), then runs mysqld as the mysql user.
+# MySQL-only options MariaDB refuses are mapped in the (writable) conf.d: super-read-only → read-only.
+set -euo pipefail
+[[ ${1:-} == mysqld ]] || exec "$@"
+
+for f in /etc/mysql/conf.d/*.cnf; do
+  [[ -f $f && -w $f ]] && sed -i -E 's/^super[-_]read[-_]only/read-only/' "$f"
+done
+mkdir -p /run/mysqld
+chown mysql:mysql /run/mysqld
+chown -R mysql:mysql /var/lib/mysql
+
+if [[ ! -d /var/lib/mysql/mysql ]]; then
+  if [[ -z ${MYSQL_ALLOW_EMPTY_PASSWORD:-} ]]; then
+    echo "this mysql stand-in supports only MYSQL_ALLOW_EMPTY_PASSWORD" >&2
+    exit 1
+  fi
+  echo "initializing the data directory"
+  mariadb-install-db --user=mysql --datadir=/var/lib/mysql --auth-root-authentication-method=normal \
+    --skip-test-db >/dev/null
+  mysqld --user=mysql --skip-networking --socket=/run/mysqld/init.sock &
+  pid=$!
+  until mysql --socket=/run/mysqld/init.sock -e 'SELECT 1' >/dev/null 2>&1; do
+    kill -0 "$pid" || exit 1
+    sleep 0.5
+  done
+  mysql --socket=/run/mysqld/init.sock \
+    -e "CREATE USER 'root'@'%' IDENTIFIED BY ''; GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION; FLUSH PRIVILEGES;"
+  kill "$pid"
+  wait "$pid"
+fi
+exec "$@" --user=mysql
