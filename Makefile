@@ -2,14 +2,15 @@
 SHELL := /usr/bin/env bash
 export PATH := $(CURDIR)/bin:$(PATH)
 
-.PHONY: all dev dev-real test deps deps-real-node tools lint typecheck test-unit test-integration test-real-node build image stand-in-images docker-down chart-crds clean cluster-up cluster-down help
+.PHONY: all dev dev-real test deps deps-real-node deps-kind kind-e2e tools lint typecheck test-unit test-integration test-real-node build image stand-in-images docker-down chart-crds clean cluster-up cluster-down help
 
 all: test
 
 help:
 	@echo "make dev               control plane + CRDs + operator in the foreground (Ctrl-C stops all)"
 	@echo "make dev-real          control plane + a real node + the operator installed by its Helm chart (root)"
-	@echo "make test              lint, typecheck, unit, integration and real-node tests (own control planes)"
+	@echo "make test              lint, typecheck, unit, integration, real-node and kind e2e tests"
+	@echo "make kind-e2e          the users' quick-start (hack/kind-e2e.sh) on a 3-node kind cluster, offline (root)"
 	@echo "make image             the operator image tentacle:dev (BuildKit; offline from a local Node base)"
 	@echo "make docker-down       stop the Docker engine that make image started"
 	@echo "make deps              Node.js 24, npm packages, system packages, pinned binaries"
@@ -32,6 +33,9 @@ tools: bin/node
 deps-real-node: deps
 	hack/system-deps.sh real-node
 	hack/tools.sh real-node
+
+deps-kind: deps-real-node
+	hack/tools.sh kind
 
 lint: node_modules/.installed
 	npx eslint .
@@ -56,7 +60,11 @@ test-integration: deps
 test-real-node: deps-real-node
 	hack/test-real-node.sh
 
-test: deps lint typecheck test-unit test-integration test-real-node
+# hack/kind-e2e.sh as users run it, here with locally made images behind a local registry mirror.
+kind-e2e: deps-kind
+	hack/kind-e2e-offline.sh
+
+test: deps lint typecheck test-unit test-integration test-real-node kind-e2e
 
 dev: deps
 	hack/dev.sh

@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
-# End to end in a real cluster, as a user installs Tentacle: kind cluster → image built with docker and
-# loaded into kind → helm install --wait → helm test → every example under examples/ applied → wait for
-# the expected results → summary. The cluster is deleted on exit unless KEEP_CLUSTER=1.
+# End to end in a real cluster, as a user installs Tentacle: a kind cluster (1 control plane + 2 workers)
+# → image built with docker and loaded into kind → metrics-server → helm install --wait → helm test →
+# every example under examples/ applied → the expected state of each (php-apache scaled up under load)
+# → summary. The cluster is deleted on exit unless KEEP_CLUSTER=1.
 #
 # Needs: docker, kind, kubectl, helm (bin/ first on PATH).
 #   hack/kind-e2e.sh
 #   KEEP_CLUSTER=1 CLUSTER_NAME=tentacle hack/kind-e2e.sh
-# Environment: CLUSTER_NAME (tentacle-e2e), IMAGE (tentacle:e2e), NAMESPACE (tentacle-system),
-#   CONTROLLERS (the chart's value, e.g. "job,cronjob"; default: every controller with examples),
-#   TIMEOUT (per wait, default 300s), KIND_NODE_IMAGE (kind's default node image).
+# Environment:
+#   CLUSTER_NAME (tentacle-e2e), IMAGE (tentacle:e2e), NAMESPACE (tentacle-system), TIMEOUT (per wait, 300s)
+#   CONTROLLERS       the chart's value, e.g. "job,cronjob" (default: every controller with examples)
+#   WORKERS           worker nodes (2)
+#   KIND_NODE_IMAGE   the node image (default: kind's own for its version)
+#   BUILD_IMAGE       1: docker build $IMAGE from ./Dockerfile (default); 0: $IMAGE is built already
+#   REGISTRY_MIRROR   http://host:port: every node's containerd pulls docker.io, registry.k8s.io and gcr.io
+#                     images through this mirror (unset: from the registries themselves)
+#   METRICS_SERVER_MANIFEST  URL or file (default: the metrics-server release's components.yaml)
+# `make kind-e2e` runs this offline through hack/kind-e2e-offline.sh, which sets the last four.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export PATH="$ROOT/bin:$PATH"
+# shellcheck source=versions.env
+source "$ROOT/hack/versions.env"
 
 CLUSTER_NAME=${CLUSTER_NAME:-tentacle-e2e}
 IMAGE=${IMAGE:-tentacle:e2e}
@@ -20,6 +30,8 @@ NAMESPACE=${NAMESPACE:-tentacle-system}
 RELEASE=${RELEASE:-tentacle}
 TIMEOUT=${TIMEOUT:-300s}
 EXAMPLES_NS=${EXAMPLES_NS:-tentacle-examples}
+WORKERS=${WORKERS:-2}
+METRICS_SERVER_MANIFEST=${METRICS_SERVER_MANIFEST:-https://github.com/kubernetes-sigs/metrics-server/releases/download/$METRICS_SERVER_VERSION/components.yaml}
 
 log() { printf '\n[kind-e2e] %s\n' "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
@@ -31,9 +43,11 @@ cleanup() {
   local rc=$?
   if ((rc != 0)); then
     log "diagnostics"
+    kubectl get nodes -o wide 2>/dev/null || true
     kubectl -n "$NAMESPACE" get all,lease 2>/dev/null || true
     kubectl -n "$NAMESPACE" logs "deployment/$RELEASE" --tail=200 2>/dev/null || true
-    kubectl -n "$EXAMPLES_NS" get tentacle,pods 2>/dev/null || true
+    kubectl -n "$EXAMPLES_NS" get tentacle,pods,pvc -o wide 2>/dev/null || true
+    kubectl get pods -A 2>/dev/null | grep -v ' Running \| Completed ' || true
   fi
   if [[ ${KEEP_CLUSTER:-0} == 1 ]]; then
     log "keeping cluster $CLUSTER_NAME (kind delete cluster --name $CLUSTER_NAME)"
@@ -45,21 +59,55 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log "cluster $CLUSTER_NAME"
+# The cluster's configuration: the nodes, the mirror, and cgroup v1 hosts (kubelet ≥ 1.35 refuses them
+# unless told otherwise).
+cluster_config() {
+  echo "kind: Cluster"
+  echo "apiVersion: kind.x-k8s.io/v1alpha4"
+  echo "nodes:"
+  echo "- role: control-plane"
+  for ((i = 0; i < WORKERS; i++)); do echo "- role: worker"; done
+  if [[ -n ${REGISTRY_MIRROR:-} ]]; then
+    echo "containerdConfigPatches:"
+    echo "- |-"
+    for registry in docker.io registry.k8s.io gcr.io; do
+      echo "  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"$registry\"]"
+      echo "    endpoint = [\"$REGISTRY_MIRROR\"]"
+    done
+  fi
+  if [[ $(stat -fc %T /sys/fs/cgroup) != cgroup2fs ]]; then
+    echo "kubeadmConfigPatches:"
+    echo "- |"
+    echo "  kind: KubeletConfiguration"
+    echo "  failCgroupV1: false"
+  fi
+}
+
+log "cluster $CLUSTER_NAME (1 control plane, $WORKERS workers)"
 if ! kind get clusters 2>/dev/null | grep -qx "$CLUSTER_NAME"; then
-  kind create cluster --name "$CLUSTER_NAME" --wait 120s ${KIND_NODE_IMAGE:+--image "$KIND_NODE_IMAGE"}
+  kind create cluster --name "$CLUSTER_NAME" --wait 180s --config <(cluster_config) ${KIND_NODE_IMAGE:+--image "$KIND_NODE_IMAGE"}
 fi
 kubectl config use-context "kind-$CLUSTER_NAME" >/dev/null
 
 log "image $IMAGE"
-docker build -t "$IMAGE" .
+[[ ${BUILD_IMAGE:-1} == 0 ]] || docker build -t "$IMAGE" .
 kind load docker-image "$IMAGE" --name "$CLUSTER_NAME"
+
+# kind's kubelets serve self-signed certificates, hence --kubelet-insecure-tls (as metrics-server's docs say).
+log "metrics-server $METRICS_SERVER_VERSION"
+kubectl apply -f "$METRICS_SERVER_MANIFEST" >/dev/null
+kubectl -n kube-system set image deployment/metrics-server \
+  "metrics-server=registry.k8s.io/metrics-server/metrics-server:$METRICS_SERVER_VERSION" >/dev/null
+kubectl -n kube-system patch deployment metrics-server --type=json \
+  -p '[{"op": "add", "path": "/spec/template/spec/containers/0/args/-", "value": "--kubelet-insecure-tls"}]' >/dev/null
 
 # Controllers: the chart value (a YAML list) from $CONTROLLERS or from the example folders present.
 if [[ -z ${CONTROLLERS:-} ]]; then
   controllers=()
   [[ -d examples/batch ]] && controllers+=(job cronjob)
   [[ -d examples/apps ]] && controllers+=(statefulset)
+  [[ -d examples/autoscaling ]] && controllers+=(autoscaler)
+  [[ -d examples/storage ]] && controllers+=(nfs)
   CONTROLLERS=$(IFS=,; echo "${controllers[*]}")
 fi
 
@@ -71,6 +119,7 @@ helm upgrade --install "$RELEASE" charts/tentacle \
   --wait --timeout "$TIMEOUT"
 kubectl -n "$NAMESPACE" rollout status "deployment/$RELEASE" --timeout "$TIMEOUT"
 helm test "$RELEASE" --namespace "$NAMESPACE" --logs --timeout "$TIMEOUT"
+kubectl -n kube-system rollout status deployment/metrics-server --timeout "$TIMEOUT"
 
 log "examples"
 kubectl create namespace "$EXAMPLES_NS" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
@@ -79,35 +128,89 @@ for f in "${examples[@]}"; do
   kubectl -n "$EXAMPLES_NS" apply -f "$f"
 done
 
-# What each example kind should reach.
 summary=()
-wait_for() { # kind name condition...
-  local kind=$1 name=$2
+record() { # ok|fail what seconds
+  if [[ $1 == ok ]]; then summary+=("OK    $2 (${3}s)"); else summary+=("FAIL  $2"); fi
+}
+wait_for() { # resource name condition...
+  local resource=$1 name=$2 start=$SECONDS
   shift 2
-  local start=$SECONDS
-  if kubectl -n "$EXAMPLES_NS" wait "$kind/$name" "$@" --timeout "$TIMEOUT" >/dev/null; then
-    summary+=("OK    $kind/$name ($((SECONDS - start))s)")
+  if kubectl -n "$EXAMPLES_NS" wait "$resource/$name" "$@" --timeout "$TIMEOUT" >/dev/null; then
+    record ok "$resource/$name $*" $((SECONDS - start))
   else
-    summary+=("FAIL  $kind/$name: $* not reached in $TIMEOUT")
+    record fail "$resource/$name: $* not reached in $TIMEOUT"
   fi
 }
+poll() { # what command...: until the command succeeds, at most $TIMEOUT
+  local what=$1 start=$SECONDS
+  shift
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS - start > ${TIMEOUT%s})); then record fail "$what: not reached in $TIMEOUT"; return 1; fi
+    sleep 2
+  done
+  record ok "$what" $((SECONDS - start))
+}
+jsonpath() { kubectl -n "$EXAMPLES_NS" get "$1" -o jsonpath="$2"; }
+
+# The NFS examples point at 10.0.0.5:/exports/k8s, a placeholder for the user's server: what they must
+# reach anywhere is the StorageClass, the agent Deployment and its AgentReady condition reporting the mount.
+nfs_reported() {
+  [[ $(kubectl get storageclass "$(jsonpath "nfsprovisioners.storage.tentacle.dev/$1" '{.spec.storageClassName}')" -o jsonpath='{.provisioner}') == tentacle.dev/nfs ]] &&
+    [[ -n $(jsonpath "nfsprovisioners.storage.tentacle.dev/$1" '{.status.agentDeployment}') ]] &&
+    [[ -n $(jsonpath "nfsprovisioners.storage.tentacle.dev/$1" '{.status.conditions[?(@.type=="AgentReady")].status}') ]]
+}
+# mysql: the replicated MySQL tutorial's check: a row written on the primary is read on the last replica.
+replicated() {
+  kubectl -n "$EXAMPLES_NS" exec mysql-2 -c mysql -- mysql -h 127.0.0.1 -N -e "SELECT message FROM test.messages" | grep -qx hello
+}
+mysql_replicates() {
+  kubectl -n "$EXAMPLES_NS" exec mysql-0 -c mysql -- mysql -h 127.0.0.1 -e "CREATE DATABASE IF NOT EXISTS test;
+    CREATE TABLE IF NOT EXISTS test.messages (message VARCHAR(250)); INSERT INTO test.messages VALUES ('hello');" &&
+    poll "mysql: a row written on mysql-0 is read on mysql-2" replicated
+}
+# php-apache: the HorizontalPodAutoscaler walkthrough's load, until the HPA scales the Deployment up.
+scaled_up() { (($(jsonpath deployment/php-apache '{.spec.replicas}') > 1)); }
+php_apache_under_load() {
+  wait_for horizontalpodautoscalers.autoscaling.tentacle.dev php-apache --for=condition=ScalingActive
+  kubectl -n "$EXAMPLES_NS" run load-generator --image=busybox:1.28 --restart=Never -- \
+    /bin/sh -c "while sleep 0.01; do wget -q -O- http://php-apache; done" >/dev/null
+  poll "php-apache scaled above 1 replica under load" scaled_up || true
+  kubectl -n "$EXAMPLES_NS" delete pod load-generator --wait=false >/dev/null
+}
+
 for f in "${examples[@]}"; do
   while read -r kind name; do
     [[ -n $kind ]] || continue
-    case $kind in
-      Job) wait_for jobs.batch.tentacle.dev "$name" --for=condition=Complete ;;
-      CronJob) wait_for cronjobs.batch.tentacle.dev "$name" --for=jsonpath='{.status.lastSuccessfulTime}' ;;
-      StatefulSet)
-        replicas=$(kubectl -n "$EXAMPLES_NS" get "statefulsets.apps.tentacle.dev/$name" -o jsonpath='{.spec.replicas}')
+    case $f:$kind in
+      */storage/*:NFSProvisioner) poll "NFSProvisioner $name: StorageClass, agent and AgentReady reported" nfs_reported "$name" || true ;;
+      */storage/*) summary+=("-     $kind/$name: needs the NFS server the example names (a placeholder)") ;;
+      *:Job) wait_for jobs.batch.tentacle.dev "$name" --for=condition=Complete ;;
+      *:CronJob) wait_for cronjobs.batch.tentacle.dev "$name" --for=jsonpath='{.status.lastSuccessfulTime}' ;;
+      *:StatefulSet)
+        replicas=$(jsonpath "statefulsets.apps.tentacle.dev/$name" '{.spec.replicas}')
         wait_for statefulsets.apps.tentacle.dev "$name" --for=jsonpath="{.status.readyReplicas}=${replicas:-1}"
+        [[ $name == mysql && $replicas == 3 ]] && { mysql_replicates || record fail "mysql replication"; }
         ;;
-      *) summary+=("SKIP  $kind/$name (no expectation)") ;;
+      *:HorizontalPodAutoscaler)
+        if [[ $name == php-apache ]]; then
+          php_apache_under_load
+        else # a Prometheus metric: without that Prometheus, the HPA must say so and leave the target alone
+          wait_for horizontalpodautoscalers.autoscaling.tentacle.dev "$name" --for=condition=ScalingActive=False
+        fi
+        ;;
+      *) summary+=("-     $kind/$name: not a Tentacle object") ;;
     esac
   done < <(kubectl -n "$EXAMPLES_NS" apply -f "$f" --dry-run=client -o jsonpath='{range .items[*]}{.kind}{" "}{.metadata.name}{"\n"}{end}{.kind}{" "}{.metadata.name}{"\n"}' 2>/dev/null | grep -v '^List ' | sort -u)
 done
 
+# The scheduler spread the examples' pods over the workers.
+nodes_used=$(kubectl -n "$EXAMPLES_NS" get pods -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | sort -u | grep -c . || true)
+if ((WORKERS < 2 || nodes_used >= 2)); then record ok "pods ran on $nodes_used nodes" 0; else record fail "pods ran on $nodes_used node(s)"; fi
+
 log "summary"
+kubectl get nodes
 kubectl get tentacle -n "$EXAMPLES_NS" || true
+kubectl get pods -n "$EXAMPLES_NS" -o wide || true
 printf '%s\n' "${summary[@]}"
 if printf '%s\n' "${summary[@]}" | grep -q '^FAIL'; then
   die "some examples did not reach their expected state"

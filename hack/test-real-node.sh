@@ -15,13 +15,7 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 
-snapshot() { # what a run must leave as it found it (iptables: rules, user chains, non-ACCEPT policies)
-  iptables-save | awk '/^\*/ { table = substr($1, 2) }
-    /^-A / || /^:[^ ]+ (-|DROP|REJECT)/ { sub(/ \[[0-9]+:[0-9]+\]$/, ""); print table, $0 }' | sort
-  ip -o link show | awk -F': ' '{print "link " $2}' | sed 's/@.*//'
-  ip netns list 2>/dev/null | sed 's/^/netns /'
-}
-before=$(snapshot)
+before=$(hack/host-snapshot.sh)
 start=$SECONDS
 stopped=0
 stop() {
@@ -47,7 +41,7 @@ status=0
 node --test --test-reporter=spec --test-concurrency="${TEST_CONCURRENCY:-4}" --test-timeout=900000 "${files[@]}" || status=$?
 
 stop
-after=$(snapshot)
+after=$(hack/host-snapshot.sh)
 leaks=$(diff <(echo "$before") <(echo "$after") | grep '^>' || true)
 leaks+=$(awk -v dir="$dir" '$5 ~ "^(" dir "|/run/tentacle-node|/run/tentacle-docker)" { print "\nmount " $5 }' /proc/self/mountinfo)
 for proc in kubelet kube-proxy containerd-shim-runc-v2 coredns; do
