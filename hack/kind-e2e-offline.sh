@@ -16,6 +16,8 @@ source hack/versions.env
 CACHE=${TENTACLE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tentacle}
 STATE=${TENTACLE_KIND_STATE:-$ROOT/.dev/kind-e2e}
 IMAGE=tentacle:e2e
+# kind's kubeconfig entry goes to a file of this run, not to the user's ~/.kube/config.
+export KUBECONFIG="$STATE/kubeconfig"
 log() { printf '[kind-e2e-offline] %s\n' "$*" >&2; }
 [[ $(id -u) -eq 0 ]] || { log "needs root (it may start the Docker engine); run: sudo make kind-e2e"; exit 1; }
 
