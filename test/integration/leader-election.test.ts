@@ -9,7 +9,7 @@ import { Manager, type ManagerOptions } from '../../src/runtime/manager/manager.
 import { deleteNamespace, kubeconfigPath, testClient, testNamespace } from '../support/runtime.ts';
 import { waitFor } from '../support/wait.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
-import { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeconfig } from '../../src/runtime/client/kubeconfig.ts';
 
 describe('leader election', { timeout: 120_000 }, () => {
   let client: Client;
@@ -81,9 +81,7 @@ describe('leader election', { timeout: 120_000 }, () => {
   });
 
   test('a leader cut off from the API server steps down before the lease expires for the others', async () => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfigPath());
-    const proxy = await TcpProxy.start(kc.getCurrentCluster()!.server);
+    const proxy = await TcpProxy.start(loadKubeconfig({ kubeconfig: kubeconfigPath() }).cluster.server);
     const timings = { leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 500 };
     const a = await manager('a', { ...timings, leaderElectionID: 'cut', server: proxy.url });
     const stopA = new AbortController();

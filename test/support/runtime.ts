@@ -1,8 +1,8 @@
 // Test support for code that uses the runtime against the shared test control plane.
 import { randomBytes } from 'node:crypto';
-import { KubeConfig } from '@kubernetes/client-node';
 import { Client } from '../../src/runtime/client/client.ts';
 import { connectWith } from '../../src/runtime/client/connection.ts';
+import { loadKubeconfig } from '../../src/runtime/client/kubeconfig.ts';
 import { RestClient } from '../../src/runtime/client/rest.ts';
 import type { RuntimeMetrics } from '../../src/runtime/metrics/metrics.ts';
 import { kubeconfigPath } from './kube.ts';
@@ -17,17 +17,8 @@ export const SECRET = { group: '', version: 'v1', kind: 'Secret' };
 export async function testClient(
   options: { kubeconfig?: string; server?: string; metrics?: RuntimeMetrics; qps?: number; burst?: number } = {},
 ): Promise<Client> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(options.kubeconfig ?? kubeconfigPath());
-  if (options.server) {
-    const server = options.server;
-    kc.loadFromOptions({
-      clusters: kc.clusters.map((c) => ({ ...c, server })),
-      contexts: kc.contexts,
-      users: kc.users,
-      currentContext: kc.currentContext,
-    });
-  }
+  const loaded = loadKubeconfig({ kubeconfig: options.kubeconfig ?? kubeconfigPath() });
+  const kc = options.server ? { ...loaded, cluster: { ...loaded.cluster, server: options.server } } : loaded;
   const connection = await connectWith(kc);
   return new Client(
     new RestClient(connection, {
