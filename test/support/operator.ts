@@ -1,5 +1,6 @@
-// Runs the operator as a real process (node src/main.ts) against the test control plane, so tests can
-// signal it, kill -9 it and restart it exactly as a Deployment would.
+// Runs the operator as a real process (node src/main.ts, or the built dist/main.js that the image runs)
+// against the test control plane, so tests can signal it, kill -9 it and restart it exactly as a
+// Deployment would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { kubeconfigPath } from './runtime.ts';
@@ -29,13 +30,13 @@ export interface OperatorProcess {
 /** Spawns the operator with `args`; `ready` waits for /readyz. */
 export async function runOperator(
   args: string[],
-  options: { ready?: boolean; kubeconfig?: string } = {},
+  options: { ready?: boolean; kubeconfig?: string; entry?: 'src/main.ts' | 'dist/main.js' } = {},
 ): Promise<OperatorProcess> {
   const [metricsPort, probePort] = [await freePort(), await freePort()];
   const child = spawn(
     process.execPath,
     [
-      'src/main.ts',
+      options.entry ?? 'src/main.ts',
       `--kubeconfig=${options.kubeconfig ?? kubeconfigPath()}`,
       `--metrics-bind-address=127.0.0.1:${metricsPort}`,
       `--health-probe-bind-address=127.0.0.1:${probePort}`,

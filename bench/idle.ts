@@ -1,0 +1,61 @@
+// Idle memory: the operator with every controller, run as the image runs it (node dist/main.js, built
+// first), beside kube-controller-manager (every built-in controller) on one empty local control plane.
+// After both are up and a settle time, samples both processes' RSS once a second and prints the
+// medians, the operator's V8 heap (its nodejs_heap_size_used_bytes metric) and the ratio ours / built-in.
+// With --src, the operator runs from the TypeScript sources instead (as `make dev` runs it).
+//
+//   node bench/idle.ts [--seconds 60] [--settle 20] [--src]
+import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { runOperator } from '../test/support/operator.ts';
+import { benchControlPlane, operatorKubeconfig, quantile, ratio } from './support.ts';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '60' },
+    settle: { type: 'string', default: '20' },
+    src: { type: 'boolean', default: false },
+  },
+});
+const entry = values.src ? 'src/main.ts' : 'dist/main.js';
+if (!values.src) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+
+const rss = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+const MiB = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+
+const bench = await benchControlPlane([]);
+const { cp } = bench;
+let exitCode = 0;
+try {
+  const kubeconfig = await operatorKubeconfig(bench);
+  execFileSync('bin/kubectl', ['--kubeconfig', cp.kubeconfigPath, 'apply', '--server-side', '-f', 'crds/'], { stdio: 'ignore' });
+  execFileSync('bin/kubectl', ['--kubeconfig', cp.kubeconfigPath, 'wait', '--for=condition=Established', '-f', 'crds/'], { stdio: 'ignore' });
+  const operator = await runOperator([], { kubeconfig, entry });
+  const ours = operator.child.pid!;
+  const kcm = cp.pids()['kube-controller-manager']!;
+  await new Promise((r) => setTimeout(r, Number(values.settle) * 1000));
+
+  const samples = { ours: [] as number[], kcm: [] as number[], heap: [] as number[] };
+  for (let i = 0; i < Number(values.seconds); i++) {
+    samples.ours.push(rss(ours));
+    samples.kcm.push(rss(kcm));
+    const metrics = await (await fetch(`http://127.0.0.1:${operator.metricsPort}/metrics`)).text();
+    samples.heap.push(Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(metrics)?.[1] ?? 0));
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const median = (xs: number[]) => quantile(xs, 0.5);
+  console.log(`\nIdle, empty cluster, ${values.seconds} samples after ${values.settle} s (operator: node ${entry}, every controller)\n`);
+  console.log('| process | median RSS (MiB) | min–max RSS (MiB) | V8 heap used (MiB) |');
+  console.log('|---|---|---|---|');
+  console.log(`| tentacle operator | ${MiB(median(samples.ours))} | ${MiB(Math.min(...samples.ours))}–${MiB(Math.max(...samples.ours))} | ${MiB(median(samples.heap))} |`);
+  console.log(`| kube-controller-manager | ${MiB(median(samples.kcm))} | ${MiB(Math.min(...samples.kcm))}–${MiB(Math.max(...samples.kcm))} | |`);
+  console.log(`\nRatio ours / built-in (median RSS): ${ratio(median(samples.ours), median(samples.kcm))}`);
+  await operator.stop();
+} catch (err) {
+  console.error(err);
+  exitCode = 1;
+} finally {
+  await cp.stop();
+}
+process.exit(exitCode);
