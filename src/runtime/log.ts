@@ -1,7 +1,9 @@
 // Structured JSON logs (pino); `text` renders the same records for people (make dev), in-process so
-// there is no second process whose death could block the operator's stdout.
+// there is no second process whose death could block the operator's stdout. pino-pretty is loaded only
+// for `text`: a deployed operator logs JSON and need not carry the renderer in memory.
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -16,7 +18,8 @@ export function newLogger(options: { level?: string; name?: string; format?: Log
     formatters: { level: (label: string) => ({ level: label }) },
   };
   if (options.format === 'text') {
-    return pino(settings, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+    const render = createRequire(import.meta.url)('pino-pretty') as typeof pretty;
+    return pino(settings, render({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
   }
   return pino(settings);
 }

@@ -1,18 +1,22 @@
-// Where the API server is and how to authenticate (kubeconfig.ts), turned into one undici connection
-// pool that every request reuses, and headers refreshed as rotating credentials rotate.
-import { Agent, type Dispatcher } from 'undici';
+// Where the API server is and how to authenticate (kubeconfig.ts), turned into one keep-alive agent
+// that every request reuses, and headers refreshed as rotating credentials rotate. Node's own http(s)
+// agent rather than undici: undici compiles its WebAssembly HTTP parser at import, ~28 MiB of RSS that an
+// operator idling between watch events does not need.
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { authHeaders as kubeconfigAuthHeaders, loadKubeconfig, tlsOptions, type Kubeconfig, type KubeconfigOptions } from './kubeconfig.ts';
 
 export interface Connection {
   readonly server: URL;
-  readonly dispatcher: Dispatcher;
+  /** Keep-alive sockets to `server`: at most the configured number at once (requests queue for one). */
+  readonly agent: HttpAgent;
   /** Headers that authenticate a request (refreshed for rotating tokens). */
   authHeaders(): Promise<Record<string, string>>;
   close(): Promise<void>;
 }
 
 export interface ConnectionOptions extends KubeconfigOptions {
-  /** Concurrent connections to the API server (HTTP/1.1 pool size). */
+  /** Concurrent connections to the API server (HTTP/1.1 sockets). */
   connections?: number;
 }
 
@@ -25,7 +29,11 @@ export async function connect(options: ConnectionOptions = {}): Promise<Connecti
 
 export async function connectWith(kc: Kubeconfig, connections = 32): Promise<Connection> {
   if (kc.cluster.proxyUrl) throw new Error('kubeconfig proxy-url is not supported');
-  const dispatcher = new Agent({ connections, keepAliveTimeout: 30_000, connect: tlsOptions(kc) });
+  const server = new URL(kc.cluster.server);
+  const agent =
+    server.protocol === 'https:'
+      ? new HttpsAgent({ keepAlive: true, maxSockets: connections, ...tlsOptions(kc) })
+      : new HttpAgent({ keepAlive: true, maxSockets: connections });
 
   let cached: { headers: Record<string, string>; at: number } | undefined;
   const authHeaders = async (): Promise<Record<string, string>> => {
@@ -35,9 +43,9 @@ export async function connectWith(kc: Kubeconfig, connections = 32): Promise<Con
   };
 
   return {
-    server: new URL(kc.cluster.server),
-    dispatcher,
+    server,
+    agent,
     authHeaders,
-    close: () => dispatcher.close(),
+    close: async () => agent.destroy(),
   };
 }

@@ -1,7 +1,8 @@
 // HTTP to the API server: one pooled connection, a client-side token bucket (QPS/burst, as client-go),
 // request metrics, and errors turned into ApiError. Everything above this speaks paths and JSON.
-import { Readable } from 'node:stream';
-import { request } from 'undici';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
 import { BucketRateLimiter } from '../queue/rate-limiter.ts';
 import type { RuntimeMetrics } from '../metrics/metrics.ts';
 import { realClock } from '../util/clock.ts';
@@ -50,7 +51,7 @@ export class RestClient {
   /** Sends a request and returns the parsed JSON body; non-2xx answers throw ApiError. */
   async json<T = any>(req: RestRequest): Promise<T> {
     const res = await this.send(req, false);
-    const text = await res.body.text();
+    const text = await bodyText(res);
     if (res.statusCode >= 300) throw ApiError.fromResponse(res.statusCode, text, describe(req), header(res.headers['retry-after']));
     return (text ? JSON.parse(text) : {}) as T;
   }
@@ -59,13 +60,15 @@ export class RestClient {
   async stream(req: RestRequest): Promise<Readable> {
     const res = await this.send(req, true);
     if (res.statusCode >= 300) {
-      const text = await res.body.text();
+      const text = await bodyText(res);
       throw ApiError.fromResponse(res.statusCode, text, describe(req), header(res.headers['retry-after']));
     }
-    return res.body;
+    // Decoded as a whole stream, so a character split across chunks stays whole.
+    res.setEncoding('utf8');
+    return res;
   }
 
-  private async send(req: RestRequest, streaming: boolean) {
+  private async send(req: RestRequest, streaming: boolean): Promise<IncomingMessage & { statusCode: number }> {
     await this.throttle(req.method);
     const url = new URL(req.path, this.connection.server);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
@@ -78,19 +81,21 @@ export class RestClient {
     if (req.body !== undefined) {
       body = typeof req.body === 'string' ? req.body : goJson(req.body);
       headers['content-type'] = req.contentType ?? 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(body));
     }
     const started = performance.now();
     let code = '<error>';
     try {
-      const res = await request(url, {
-        method: req.method,
-        headers,
-        body,
-        dispatcher: this.connection.dispatcher,
-        signal: req.signal,
+      const res = await new Promise<IncomingMessage & { statusCode: number }>((resolve, reject) => {
+        const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+        const call = send(url, { method: req.method, headers, agent: this.connection.agent, ...(req.signal ? { signal: req.signal } : {}) }, (res) =>
+          resolve(res as IncomingMessage & { statusCode: number }),
+        );
+        call.on('error', reject);
         // Watches are long and quiet: the watcher applies its own inactivity timeout. Anything else
-        // that hangs this long is a dead connection, not a slow server.
-        ...(streaming ? { bodyTimeout: 0 } : { headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS }),
+        // that stays silent this long is a dead connection, not a slow server.
+        if (!streaming) call.setTimeout(REQUEST_TIMEOUT_MS, () => call.destroy(new Error(`${describe(req)}: no data from the API server in ${REQUEST_TIMEOUT_MS / 1000} s`)));
+        call.end(body);
       });
       code = String(res.statusCode);
       return res;
@@ -108,6 +113,12 @@ export class RestClient {
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
+}
+
+async function bodyText(res: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function describe(req: RestRequest): string {
