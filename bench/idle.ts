@@ -2,9 +2,10 @@
 // first), beside kube-controller-manager (every built-in controller) on one empty local control plane.
 // After both are up and a settle time, samples both processes' RSS once a second and prints the
 // medians, the operator's V8 heap (its nodejs_heap_size_used_bytes metric) and the ratio ours / built-in.
-// With --src, the operator runs from the TypeScript sources instead (as `make dev` runs it).
+// With --src, the operator runs from the TypeScript sources instead (as `make dev` runs it);
+// --node-options passes V8/Node flags to it (e.g. "--max-semi-space-size=1").
 //
-//   node bench/idle.ts [--seconds 60] [--settle 20] [--src]
+//   node bench/idle.ts [--seconds 60] [--settle 20] [--src] [--node-options="--max-semi-space-size=1 ..."]
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '60' },
     settle: { type: 'string', default: '20' },
     src: { type: 'boolean', default: false },
+    'node-options': { type: 'string', default: '' },
   },
 });
 const entry = values.src ? 'src/main.ts' : 'dist/main.js';
@@ -31,7 +33,8 @@ try {
   const kubeconfig = await operatorKubeconfig(bench);
   execFileSync('bin/kubectl', ['--kubeconfig', cp.kubeconfigPath, 'apply', '--server-side', '-f', 'crds/'], { stdio: 'ignore' });
   execFileSync('bin/kubectl', ['--kubeconfig', cp.kubeconfigPath, 'wait', '--for=condition=Established', '-f', 'crds/'], { stdio: 'ignore' });
-  const operator = await runOperator([], { kubeconfig, entry });
+  const nodeOptions = values['node-options'].split(' ').filter(Boolean);
+  const operator = await runOperator([], { kubeconfig, entry, nodeOptions });
   const ours = operator.child.pid!;
   const kcm = cp.pids()['kube-controller-manager']!;
   await new Promise((r) => setTimeout(r, Number(values.settle) * 1000));
@@ -45,7 +48,7 @@ try {
     await new Promise((r) => setTimeout(r, 1000));
   }
   const median = (xs: number[]) => quantile(xs, 0.5);
-  console.log(`\nIdle, empty cluster, ${values.seconds} samples after ${values.settle} s (operator: node ${entry}, every controller)\n`);
+  console.log(`\nIdle, empty cluster, ${values.seconds} samples after ${values.settle} s (operator: node ${[...nodeOptions, entry].join(' ')}, every controller)\n`);
   console.log('| process | median RSS (MiB) | min–max RSS (MiB) | V8 heap used (MiB) |');
   console.log('|---|---|---|---|');
   console.log(`| tentacle operator | ${MiB(median(samples.ours))} | ${MiB(Math.min(...samples.ours))}–${MiB(Math.max(...samples.ours))} | ${MiB(median(samples.heap))} |`);

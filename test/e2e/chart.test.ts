@@ -79,6 +79,8 @@ describe('Helm chart', { timeout: 300_000 }, () => {
     assert.equal(deploy.spec.replicas, 2);
     const pod = deploy.spec.template.spec;
     const c = pod.containers[0];
+    // The image's entrypoint, with the memory-sized V8 setting in front (values: nodeFlags).
+    assert.deepEqual(c.command, ['node', '--lite-mode', '--enable-source-maps', 'dist/main.js']);
     assert.deepEqual(c.args.slice(0, 6), [
       '--controllers=job,cronjob,statefulset,autoscaler,nfs',
       '--metrics-bind-address=:8080',

@@ -30,12 +30,13 @@ export interface OperatorProcess {
 /** Spawns the operator with `args`; `ready` waits for /readyz. */
 export async function runOperator(
   args: string[],
-  options: { ready?: boolean; kubeconfig?: string; entry?: 'src/main.ts' | 'dist/main.js' } = {},
+  options: { ready?: boolean; kubeconfig?: string; entry?: 'src/main.ts' | 'dist/main.js'; nodeOptions?: string[] } = {},
 ): Promise<OperatorProcess> {
   const [metricsPort, probePort] = [await freePort(), await freePort()];
   const child = spawn(
     process.execPath,
     [
+      ...(options.nodeOptions ?? []),
       options.entry ?? 'src/main.ts',
       `--kubeconfig=${options.kubeconfig ?? kubeconfigPath()}`,
       `--metrics-bind-address=127.0.0.1:${metricsPort}`,
