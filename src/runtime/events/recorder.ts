@@ -3,7 +3,11 @@
 // `series.count` (client-go's isomorphic-event rule) instead of a new object each time. As client-go's
 // EventSourceObjectSpamFilter, each object may have 25 events at once and one more per 5 minutes after
 // that: a controller busy with one object (a 500-pod rollout) cannot flood the API server with Events.
+// Writes run a few at a time; a repeat of an event still waiting to be written joins it (one write for
+// both), so bursts of thousands of events are written rather than dropped. What is dropped (the spam
+// budget, a full queue) is counted in tentacle_events_dropped_total.
 import { hostname } from 'node:os';
+import type { Counter } from 'prom-client';
 import type { Client } from '../client/client.ts';
 import { isNotFound } from '../client/errors.ts';
 import type { Logger } from '../log.ts';
@@ -16,7 +20,10 @@ export type EventType = 'Normal' | 'Warning';
 
 const EVENTS = { group: 'events.k8s.io', version: 'v1', kind: 'Event' };
 const SERIES_WINDOW_MS = 6 * 60_000;
-const MAX_PENDING = 1000;
+/** Distinct events waiting to be written; client-go's broadcaster queues 1000 and drops the rest. */
+const MAX_PENDING = 4096;
+/** Event writes in flight at once (each waits for the client's rate limiter like any request). */
+const CONCURRENT_WRITES = 4;
 const MAX_NOTE = 1024;
 /** client-go's defaultSpamBurst and defaultSpamQPS (one token per 300 s), and its LRU size. */
 const SPAM_BURST = 25;
@@ -28,12 +35,27 @@ export interface EventRecorder {
   event(regarding: KubeObject, type: EventType, reason: string, action: string, note: string): void;
 }
 
+/** Why an event was not written. */
+export type DropReason = 'spam_filter' | 'queue_full';
+
+/** An event to write: `count` occurrences between `first` and `last` (ms). */
+interface Pending {
+  regarding: KubeObject;
+  type: EventType;
+  reason: string;
+  action: string;
+  note: string;
+  count: number;
+  first: number;
+  last: number;
+}
+
+/** An Event written: its name, and the occurrences it stands for so far. */
 interface Sent {
   name: string;
   namespace: string;
   count: number;
   first: number;
-  last: number;
 }
 
 export class Recorder implements EventRecorder {
@@ -42,31 +64,56 @@ export class Recorder implements EventRecorder {
   private readonly instance: string;
   private readonly log: Logger;
   private readonly clock: Clock;
+  private readonly dropped: Counter<'reason'> | undefined;
   private readonly sent = new Map<string, Sent>();
   private readonly budgets = new Map<string, { tokens: number; at: number }>();
-  private readonly pending: (() => Promise<void>)[] = [];
-  private flushing: Promise<void> | undefined;
+  /** Invariant: insertion order is the order events are written in; a key is here at most once. */
+  private readonly pending = new Map<string, Pending>();
+  /** Keys being written now: a key's next write waits for its current one (it may patch what that creates). */
+  private readonly writing = new Set<string>();
+  private writers = 0;
+  private idle: (() => void)[] = [];
 
   /** `controller` is the reporting controller, e.g. `tentacle.dev/job`. */
-  constructor(client: Client, controller: string, options: { logger?: Logger; clock?: Clock; instance?: string } = {}) {
+  constructor(
+    client: Client,
+    controller: string,
+    options: { logger?: Logger; clock?: Clock; instance?: string; dropped?: Counter<'reason'> } = {},
+  ) {
     this.client = client;
     this.controller = controller;
     this.instance = (options.instance ?? `${controller.split('/').pop()}-${hostname()}`).slice(0, 128);
     this.log = options.logger ?? silentLogger;
     this.clock = options.clock ?? realClock;
+    this.dropped = options.dropped;
   }
 
   event(regarding: KubeObject, type: EventType, reason: string, action: string, note: string): void {
     if (!this.withinBudget(regarding)) {
       this.log.debug({ reason, name: regarding.metadata.name }, 'event budget of this object spent; dropping event');
+      this.dropped?.inc({ reason: 'spam_filter' });
       return;
     }
-    if (this.pending.length >= MAX_PENDING) {
-      this.log.warn({ reason, name: regarding.metadata.name }, 'event queue full; dropping event');
+    const now = this.clock.now();
+    note = note.slice(0, MAX_NOTE);
+    const meta = regarding.metadata;
+    const key = [meta.uid, meta.namespace || 'default', meta.name, type, reason, action, note].join('\u0000');
+    const waiting = this.pending.get(key);
+    if (waiting) {
+      waiting.count++;
+      waiting.last = now;
       return;
     }
-    this.pending.push(() => this.write(regarding, type, reason, action, note.slice(0, MAX_NOTE)));
-    this.flushing ??= this.flush();
+    if (this.pending.size >= MAX_PENDING) {
+      this.log.warn({ reason, name: meta.name }, 'event queue full; dropping event');
+      this.dropped?.inc({ reason: 'queue_full' });
+      return;
+    }
+    this.pending.set(key, { regarding, type, reason, action, note, count: 1, first: now, last: now });
+    while (this.writers < CONCURRENT_WRITES && this.writers < this.pending.size) {
+      this.writers++;
+      void this.writeAll();
+    }
   }
 
   /** Takes a token from the object's bucket (burst 25, one back every 5 minutes). */
@@ -87,36 +134,47 @@ export class Recorder implements EventRecorder {
   }
 
   /** Resolves when every event recorded so far has been written (or given up). */
-  async drain(): Promise<void> {
-    while (this.flushing) await this.flushing;
+  drain(): Promise<void> {
+    if (this.writers === 0 && this.pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 
-  private async flush(): Promise<void> {
+  /** The oldest pending event whose key is not being written. */
+  private next(): [string, Pending] | undefined {
+    for (const entry of this.pending) if (!this.writing.has(entry[0])) return entry;
+    return undefined;
+  }
+
+  /** One writer: writes pending events until none is left for it. */
+  private async writeAll(): Promise<void> {
     try {
-      for (let job = this.pending.shift(); job; job = this.pending.shift()) {
+      for (let entry = this.next(); entry; entry = this.next()) {
+        const [key, event] = entry;
+        this.pending.delete(key);
+        this.writing.add(key);
         try {
-          await job();
+          await this.write(key, event);
         } catch (err) {
-          this.log.warn({ err: (err as Error).message }, 'could not write event');
+          this.log.warn({ err: (err as Error).message, reason: event.reason }, 'could not write event');
+        } finally {
+          this.writing.delete(key);
         }
       }
     } finally {
-      this.flushing = undefined;
+      this.writers--;
+      if (this.writers === 0 && this.pending.size === 0) for (const resolve of this.idle.splice(0)) resolve();
     }
   }
 
-  private async write(regarding: KubeObject, type: EventType, reason: string, action: string, note: string): Promise<void> {
-    const meta = regarding.metadata;
+  private async write(key: string, event: Pending): Promise<void> {
+    const meta = event.regarding.metadata;
     const namespace = meta.namespace || 'default';
-    const key = [meta.uid, namespace, meta.name, type, reason, action, note].join('\u0000');
-    const now = this.clock.now();
     const seen = this.sent.get(key);
-    if (seen && now - seen.first < SERIES_WINDOW_MS) {
-      seen.count++;
-      seen.last = now;
+    if (seen && event.first - seen.first < SERIES_WINDOW_MS) {
+      seen.count += event.count;
       try {
         await this.client.patch(EVENTS, seen.namespace, seen.name, {
-          series: { count: seen.count, lastObservedTime: rfc3339Micro(now) },
+          series: { count: seen.count, lastObservedTime: rfc3339Micro(event.last) },
         }, 'merge');
         return;
       } catch (err) {
@@ -124,29 +182,30 @@ export class Recorder implements EventRecorder {
         // Expired or deleted meanwhile: start a new one below.
       }
     }
-    this.prune(now);
-    const name = `${meta.name}.${(now * 1e6).toString(16)}${Math.floor(Math.random() * 0xfff).toString(16)}`;
+    this.prune(event.first);
+    const name = `${meta.name}.${(event.first * 1e6).toString(16)}${Math.floor(Math.random() * 0xfff).toString(16)}`;
     await this.client.create({
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
       metadata: { name, namespace },
-      eventTime: rfc3339Micro(now),
+      eventTime: rfc3339Micro(event.first),
+      ...(event.count > 1 ? { series: { count: event.count, lastObservedTime: rfc3339Micro(event.last) } } : {}),
       reportingController: this.controller,
       reportingInstance: this.instance,
-      action,
-      reason,
-      type,
-      note,
+      action: event.action,
+      reason: event.reason,
+      type: event.type,
+      note: event.note,
       regarding: {
-        apiVersion: regarding.apiVersion,
-        kind: regarding.kind,
+        apiVersion: event.regarding.apiVersion,
+        kind: event.regarding.kind,
         name: meta.name,
         namespace: meta.namespace,
         uid: meta.uid,
         resourceVersion: meta.resourceVersion,
       },
     });
-    this.sent.set(key, { name, namespace, count: 1, first: now, last: now });
+    this.sent.set(key, { name, namespace, count: event.count, first: event.first });
   }
 
   private prune(now: number): void {
@@ -154,4 +213,3 @@ export class Recorder implements EventRecorder {
     for (const [key, s] of this.sent) if (now - s.first >= SERIES_WINDOW_MS) this.sent.delete(key);
   }
 }
-

@@ -114,7 +114,11 @@ export class Manager implements ControllerHost {
 
   /** An Event recorder reporting as `tentacle.dev/<component>`. */
   eventRecorder(component: string): Recorder {
-    const recorder = new Recorder(this.client, `tentacle.dev/${component}`, { logger: this.logger, clock: this.clock });
+    const recorder = new Recorder(this.client, `tentacle.dev/${component}`, {
+      logger: this.logger,
+      clock: this.clock,
+      dropped: this.metrics.eventsDropped,
+    });
     this.recorders.push(recorder);
     return recorder;
   }

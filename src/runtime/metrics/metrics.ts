@@ -27,6 +27,7 @@ export class RuntimeMetrics {
   readonly restRateLimiterLatency: Histogram<'verb' | 'host'>;
   readonly leaderStatus: Gauge<'name'>;
   readonly watchRestarts: Counter<'resource' | 'reason'>;
+  readonly eventsDropped: Counter<'reason'>;
   private readonly queueDepth: Gauge<'name' | 'controller'>;
   private readonly queueAdds: Counter<'name' | 'controller'>;
   private readonly queueLatency: Histogram<'name' | 'controller'>;
@@ -100,6 +101,12 @@ export class RuntimeMetrics {
       name: 'tentacle_watch_restarts_total',
       help: 'Watch streams restarted, by resource and reason (closed, error, gone, stalled).',
       labelNames: ['resource', 'reason'],
+      registers,
+    });
+    this.eventsDropped = new Counter({
+      name: 'tentacle_events_dropped_total',
+      help: 'Events not written, by reason (spam_filter: the object spent its budget; queue_full).',
+      labelNames: ['reason'],
       registers,
     });
     const queueLabels = ['name', 'controller'] as const;
