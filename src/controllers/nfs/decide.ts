@@ -137,6 +137,25 @@ export function decideStatus(input: StatusInput): NFSProvisionerStatus {
   };
 }
 
+/**
+ * How long (ms) to hold a status write back. A change of the volume counters alone waits until
+ * `intervalMs` after this provisioner's last status write, so a burst of claims costs about one status
+ * write per second instead of one per volume; any other change (a condition, the class, the agent) is
+ * written at once.
+ */
+export function statusWriteDelay(
+  current: NFSProvisionerStatus | undefined,
+  next: NFSProvisionerStatus,
+  lastWriteAt: number | undefined,
+  now: number,
+  intervalMs = 1000,
+): number {
+  if (lastWriteAt === undefined) return 0;
+  const withoutCounters = ({ volumes: _volumes, boundVolumes: _bound, ...rest }: NFSProvisionerStatus) => rest;
+  if (!semanticallyEqual(withoutCounters(current ?? {}), withoutCounters(next))) return 0;
+  return Math.max(0, lastWriteAt + intervalMs - now);
+}
+
 /** Warning events worth sending: a condition newly False for a configuration problem. */
 export function warningsFor(before: readonly Condition[] | undefined, after: readonly Condition[]): { reason: string; message: string }[] {
   const out: { reason: string; message: string }[] = [];

@@ -16,7 +16,7 @@ import { semanticallyEqual } from '../../runtime/util/equality.ts';
 import { isControlledBy } from '../../runtime/util/owners.ts';
 import { agentName, agentNeedsUpdate, desiredAgentDeployment } from './agent.ts';
 import { resolveConfig, storageClassNameOf } from './config.ts';
-import { decideStatus, decideStorageClass, warningsFor, type AgentState, type StorageClassAction } from './decide.ts';
+import { decideStatus, decideStorageClass, statusWriteDelay, warningsFor, type AgentState, type StorageClassAction } from './decide.ts';
 import { VOLUMES_BY_PROVISIONER } from './volume-work.ts';
 
 export type AgentMode =
@@ -33,6 +33,8 @@ export interface NfsReconcilerDeps {
 
 export class NfsProvisionerReconciler implements Reconciler {
   private readonly deps: NfsReconcilerDeps;
+  /** When this process last wrote each provisioner's status (ms), for statusWriteDelay. */
+  private readonly statusWrittenAt = new Map<string, number>();
   constructor(deps: NfsReconcilerDeps) {
     this.deps = deps;
   }
@@ -42,7 +44,10 @@ export class NfsProvisionerReconciler implements Reconciler {
     const p = cache.get<NFSProvisioner>(NFS_PROVISIONER, '', req.name);
     // Deletion: the StorageClass and the Deployment carry owner references; the garbage collector
     // removes them. Volumes and their data stay, as with any provisioner that goes away.
-    if (!p || p.metadata.deletionTimestamp) return {};
+    if (!p || p.metadata.deletionTimestamp) {
+      this.statusWrittenAt.delete(req.name);
+      return {};
+    }
     const config = resolveConfig(p);
 
     const className = storageClassNameOf(p);
@@ -55,8 +60,11 @@ export class NfsProvisionerReconciler implements Reconciler {
     const status = decideStatus({ provisioner: p, config, storageClass: classAction, agent, volumes, now: new Date(clock.now()).toISOString() });
     for (const w of warningsFor(p.status?.conditions, status.conditions ?? [])) recorder.event(p, 'Warning', w.reason, 'Sync', w.message);
     if (!semanticallyEqual(p.status ?? {}, status)) {
+      const delay = statusWriteDelay(p.status, status, this.statusWrittenAt.get(req.name), clock.now());
+      if (delay > 0) return { requeueAfterMs: delay };
       try {
         await client.updateStatus<NFSProvisioner>({ ...p, status });
+        this.statusWrittenAt.set(req.name, clock.now());
       } catch (err) {
         if (isConflict(err) || isNotFound(err)) return { requeue: true };
         throw err;

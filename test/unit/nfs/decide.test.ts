@@ -1,10 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Deployment, StorageClass } from '../../../src/api/core/types.ts';
-import type { NFSProvisioner } from '../../../src/api/storage/types.ts';
+import type { NFSProvisioner, NFSProvisionerStatus } from '../../../src/api/storage/types.ts';
+import type { Condition } from '../../../src/runtime/types.ts';
 import { agentName, agentNeedsUpdate, desiredAgentDeployment } from '../../../src/controllers/nfs/agent.ts';
 import { resolveConfig } from '../../../src/controllers/nfs/config.ts';
-import { decideStatus, decideStorageClass, desiredStorageClass, warningsFor } from '../../../src/controllers/nfs/decide.ts';
+import { decideStatus, decideStorageClass, desiredStorageClass, statusWriteDelay, warningsFor } from '../../../src/controllers/nfs/decide.ts';
 
 const p = (spec: Partial<NFSProvisioner['spec']> = {}): NFSProvisioner => ({
   metadata: { name: 'nfs1', uid: 'p-uid', generation: 2 },
@@ -87,4 +88,19 @@ describe('agent Deployment', () => {
     assert.ok(!agentNeedsUpdate(d, desiredAgentDeployment(p(), { image: 'img', namespace: 'ops', serviceAccountName: 'sa' })));
     assert.ok(agentNeedsUpdate(d, desiredAgentDeployment(p(), { image: 'img2', namespace: 'ops', serviceAccountName: 'sa' })));
   });
+});
+
+describe('statusWriteDelay', () => {
+  const ready: Condition[] = [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z' }];
+  const base: NFSProvisionerStatus = { observedGeneration: 1, storageClassName: 'nfs', volumes: 3, boundVolumes: 2, conditions: ready };
+  const cases: [string, Parameters<typeof statusWriteDelay>, number][] = [
+    ['never written by this process: at once', [base, { ...base, volumes: 4 }, undefined, 10_000], 0],
+    ['only the counters, 300 ms after the last write: wait out the second', [base, { ...base, volumes: 4, boundVolumes: 3 }, 10_000, 10_300], 700],
+    ['only the counters, a second or more after the last write: at once', [base, { ...base, volumes: 4 }, 10_000, 11_000], 0],
+    ['a condition changed: at once, however recent the last write', [base, { ...base, volumes: 4, conditions: [{ ...ready[0]!, status: 'False', reason: 'AgentNotReady' }] }, 10_000, 10_001], 0],
+    ['the agent Deployment appeared: at once', [base, { ...base, agentDeployment: 'nfs-agent' }, 10_000, 10_001], 0],
+    ['no status yet, first counters: at once (the rest differs too)', [undefined, base, 10_000, 10_001], 0],
+    ['a custom interval', [base, { ...base, boundVolumes: 3 }, 10_000, 10_500, 5_000], 4_500],
+  ];
+  for (const [name, args, want] of cases) test(name, () => assert.equal(statusWriteDelay(...args), want));
 });
