@@ -13,7 +13,7 @@ import type { KubeObject } from '../src/runtime/types.ts';
 import { isConditionTrue } from '../src/runtime/util/conditions.ts';
 import { runOperator } from '../test/support/operator.ts';
 import { waitFor } from '../test/support/wait.ts';
-import { OPERATOR_USER, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, ratio } from './support.ts';
+import { OPERATOR_USER, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, ratio } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -89,7 +89,20 @@ try {
     const after = processUsage(pid);
     await new Promise((r) => setTimeout(r, 1500)); // let trailing writes land in the audit log
     const writes = auditWrites(bench.auditLog, auditFrom).byUser.get(user) ?? 0;
-    return { seconds, writesPerPod: writes / (perJob * jobs), cpuSeconds: after.cpuSeconds - before.cpuSeconds, peakRssMiB: after.peakRssBytes / 2 ** 20 };
+    // Writes by verb and resource, rejected ones apart (e.g. "update jobs/status 1234 (409: 56)").
+    const byKind = new Map<string, { n: number; rejected: Map<number, number> }>();
+    for (const e of auditEvents(bench.auditLog, auditFrom)) {
+      if (e.user !== user) continue;
+      const k = byKind.get(`${e.verb} ${e.resource}`) ?? { n: 0, rejected: new Map<number, number>() };
+      k.n++;
+      if (e.code >= 400) k.rejected.set(e.code, (k.rejected.get(e.code) ?? 0) + 1);
+      byKind.set(`${e.verb} ${e.resource}`, k);
+    }
+    const breakdown = [...byKind]
+      .sort((a, b) => b[1].n - a[1].n)
+      .map(([k, v]) => `${k} ${v.n}${v.rejected.size ? ` (${[...v.rejected].map(([c, n]) => `${c}: ${n}`).join(', ')})` : ''}`)
+      .join('; ');
+    return { seconds, writesPerPod: writes / (perJob * jobs), cpuSeconds: after.cpuSeconds - before.cpuSeconds, peakRssMiB: after.peakRssBytes / 2 ** 20, breakdown };
   };
 
   const builtin = await runOne('batch/v1', 'bench-builtin', kcm, BUILTIN_USER);
@@ -106,6 +119,7 @@ try {
   console.log(
     `| ratio ours / built-in | ${ratio(ours.seconds, builtin.seconds)} | ${ratio(ours.writesPerPod, builtin.writesPerPod)} | ${ratio(ours.cpuSeconds, builtin.cpuSeconds)} | ${ratio(ours.peakRssMiB, builtin.peakRssMiB)} |`,
   );
+  console.log(`\nWrites by verb and resource — built-in: ${builtin.breakdown}\n  tentacle: ${ours.breakdown}`);
   console.log('\nCPU and peak RSS of the built-in side are the whole kube-controller-manager process (every built-in controller, most of them idle).');
 } catch (err) {
   console.error(err);

@@ -2,7 +2,7 @@
 // Act order is what makes it crash-safe: (1) the status, recording every finished pod's UID, (2) only
 // then the tracking finalizers come off those pods, (3) deletions, (4) creations in slow-start batches,
 // each guarded by expectations so a stale cache never creates or deletes the same pods twice.
-import { isAlreadyExists, isNotFound } from '../../runtime/client/errors.ts';
+import { isAlreadyExists, isInvalid, isNotFound } from '../../runtime/client/errors.ts';
 import type { Client } from '../../runtime/client/client.ts';
 import type { Cache } from '../../runtime/cache/cache.ts';
 import { OWNER_UID_INDEX } from '../../runtime/cache/store.ts';
@@ -19,6 +19,8 @@ import { orphansOfMissingJob } from './orphans.ts';
 
 /** Upstream's slowStartInitialBatchSize: create 1, then 2, 4, … pods while creations keep succeeding. */
 const SLOW_START_INITIAL_BATCH = 1;
+/** How long a finalizer removal is remembered: the cache shows it well within this. */
+const FINALIZER_REMOVAL_MEMORY_MS = 60_000;
 
 export interface JobReconcilerDeps {
   client: Client;
@@ -30,6 +32,19 @@ export interface JobReconcilerDeps {
 
 export class JobReconciler implements Reconciler {
   private readonly deps: JobReconcilerDeps;
+  /**
+   * Pods whose tracking finalizer this process already patched off (or found gone), by UID: the
+   * resourceVersion it patched and when. While the cache still shows that version, the removal is not
+   * repeated (upstream's finalizer expectations): a repeat would fail its test and count as an error.
+   */
+  private readonly finalizerRemoved = new Map<string, { resourceVersion: string; at: number }>();
+  private sweptAt = 0;
+  /**
+   * Jobs whose status this process wrote, by key: the resourceVersion the write replaced. While the
+   * cache still shows that version it is behind our own write, and a decision from it could only end
+   * in a conflicting write; the write's own watch event brings the Job back.
+   */
+  private readonly statusWrittenOver = new Map<string, string>();
 
   constructor(deps: JobReconcilerDeps) {
     this.deps = deps;
@@ -41,12 +56,15 @@ export class JobReconciler implements Reconciler {
     const job = cache.get<Job>(JOB, req.namespace, req.name);
     if (!job) {
       expectations.delete(key);
+      this.statusWrittenOver.delete(key);
       // Nothing else would ever take the tracking finalizer off the pods of a Job that is gone.
       const orphans = orphansOfMissingJob(req.name, cache.list<Pod>(POD, { namespace: req.namespace }));
       await Promise.all(orphans.map((pod) => this.removeFinalizer(pod)));
       if (orphans.length) ctx.log.info({ pods: orphans.length }, 'released the tracking finalizer of pods whose Job is gone');
       return {};
     }
+    if (this.statusWrittenOver.get(key) === job.metadata.resourceVersion) return {};
+    this.statusWrittenOver.delete(key);
     const uid = job.metadata.uid!;
     if (!job.spec.manualSelector && !job.spec.selector) {
       // As upstream's API server does at creation: the selector is the Job's own UID label (the
@@ -73,6 +91,7 @@ export class JobReconciler implements Reconciler {
 
     if (!semanticallyEqual(job.status ?? {}, decision.status)) {
       await this.deps.client.updateStatus<Job>({ ...job, status: decision.status });
+      this.statusWrittenOver.set(key, job.metadata.resourceVersion!);
     }
     for (const event of decision.events) this.deps.recorder.event(job, event.type, event.reason, 'Sync', event.message);
     for (const action of decision.actions) await this.act(job, key, action, ctx);
@@ -97,14 +116,28 @@ export class JobReconciler implements Reconciler {
   private async removeFinalizer(pod: Pod): Promise<void> {
     const index = pod.metadata.finalizers?.indexOf(FINALIZER_JOB_TRACKING) ?? -1;
     if (index < 0) return;
+    const { uid, resourceVersion = '' } = pod.metadata;
+    this.forgetOldRemovals();
+    if (this.finalizerRemoved.get(uid!)?.resourceVersion === resourceVersion) return; // the cache is behind
     try {
       await this.deps.client.patch(POD, pod.metadata.namespace!, pod.metadata.name!, [
         { op: 'test', path: `/metadata/finalizers/${index}`, value: FINALIZER_JOB_TRACKING },
         { op: 'remove', path: `/metadata/finalizers/${index}` },
       ], 'json');
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (isNotFound(err)) return;
+      // The test failed: the live list differs from this (stale) copy. The pod's next watch event
+      // brings the current list, and with it another pass.
+      if (!isInvalid(err)) throw err;
     }
+    this.finalizerRemoved.set(uid!, { resourceVersion, at: this.deps.clock.now() });
+  }
+
+  private forgetOldRemovals(): void {
+    const now = this.deps.clock.now();
+    if (now - this.sweptAt < FINALIZER_REMOVAL_MEMORY_MS / 2) return;
+    this.sweptAt = now;
+    for (const [uid, removal] of this.finalizerRemoved) if (now - removal.at > FINALIZER_REMOVAL_MEMORY_MS) this.finalizerRemoved.delete(uid);
   }
 
   private async deletePods(job: Job, key: string, pods: Pod[], reason: string): Promise<void> {
