@@ -12,7 +12,9 @@
 // settled. The latency of one HPA is metric change → its scale write, from the API server's audit
 // log (requestReceivedTimestamp of the `deployments/scale` update).
 //
-//   node bench/autoscaler.ts [--hpas 20] [--rounds 8] [--qps 50] [--burst 100]
+//   node bench/autoscaler.ts [--hpas 20] [--rounds 8] [--qps 50] [--burst 100] [--dist] [--node-options="..."]
+// --dist runs the operator as the image does (node dist/main.js, built first); --node-options passes
+// Node/V8 flags to it (e.g. --cpu-prof).
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -29,8 +31,13 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '8' },
     qps: { type: 'string', default: '50' },
     burst: { type: 'string', default: '100' },
+    dist: { type: 'boolean', default: false },
+    'node-options': { type: 'string', default: '' },
   },
 });
+if (values.dist) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+const entry = values.dist ? 'dist/main.js' : 'src/main.ts';
+const nodeOptions = values['node-options'].split(' ').filter(Boolean);
 const hpas = Number(values.hpas);
 const rounds = Number(values.rounds);
 const TARGET = 10; // averageValue
@@ -63,7 +70,7 @@ try {
   kubectl('apply', '--server-side', '-f', 'crds/');
   kubectl('wait', '--for=condition=Established', '-f', 'crds/');
   adapter = await startMetricsAdapter({ waitMs: 30_000 });
-  operator = await runOperator(['--controllers=autoscaler', `--kube-api-qps=${values.qps}`, `--kube-api-burst=${values.burst}`], { kubeconfig });
+  operator = await runOperator(['--controllers=autoscaler', `--kube-api-qps=${values.qps}`, `--kube-api-burst=${values.burst}`], { kubeconfig, entry, nodeOptions });
   const pid = operator.child.pid!;
 
   const setAll = (value: number) => {
@@ -195,7 +202,7 @@ try {
   );
   console.log(`\nWrites by resource — built-in: ${builtin.byResource}; tentacle: ${ours.byResource}`);
   console.log(
-    `\nOperator (tentacle, ${hpas} HPAs, ${rounds} rounds, ${elapsed.toFixed(0)} s): CPU ${(after.cpuSeconds - before.cpuSeconds).toFixed(1)} s, peak RSS ${(after.peakRssBytes / 2 ** 20).toFixed(0)} MiB. ` +
+    `\nOperator (tentacle, node ${[...nodeOptions, entry].join(' ')}, ${hpas} HPAs, ${rounds} rounds, ${elapsed.toFixed(0)} s): CPU ${(after.cpuSeconds - before.cpuSeconds).toFixed(1)} s, peak RSS ${(after.peakRssBytes / 2 ** 20).toFixed(0)} MiB. ` +
       `kube-controller-manager (whole process, also running the Deployment and ReplicaSet controllers that carry out both sides' rescales): CPU ${(kcmAfter.cpuSeconds - kcmBefore.cpuSeconds).toFixed(1)} s.`,
   );
 } catch (err) {
