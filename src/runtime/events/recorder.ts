@@ -73,6 +73,8 @@ export class Recorder implements EventRecorder {
   private readonly writing = new Set<string>();
   private writers = 0;
   private idle: (() => void)[] = [];
+  /** Makes Event names unique within this process, however many events share a microsecond. */
+  private sequence = 0;
 
   /** `controller` is the reporting controller, e.g. `tentacle.dev/job`. */
   constructor(
@@ -183,7 +185,9 @@ export class Recorder implements EventRecorder {
       }
     }
     this.prune(event.first);
-    const name = `${meta.name}.${(event.first * 1e6).toString(16)}${Math.floor(Math.random() * 0xfff).toString(16)}`;
+    // client-go's <object>.<time in hex>, plus a per-process sequence and a random part: events written
+    // in the same microsecond (a burst, a fake clock) or by two processes never share a name.
+    const name = `${meta.name}.${(event.first * 1e6 + (this.sequence++ % 1e6)).toString(16)}${Math.floor(Math.random() * 0xfff).toString(16)}`;
     await this.client.create({
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
