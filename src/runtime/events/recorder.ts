@@ -185,9 +185,10 @@ export class Recorder implements EventRecorder {
       }
     }
     this.prune(event.first);
-    // client-go's <object>.<time in hex>, plus a per-process sequence and a random part: events written
-    // in the same microsecond (a burst, a fake clock) or by two processes never share a name.
-    const name = `${meta.name}.${(event.first * 1e6 + (this.sequence++ % 1e6)).toString(16)}${Math.floor(Math.random() * 0xfff).toString(16)}`;
+    // client-go's <object>.<time in hex> (microseconds, still an exact integer), plus a per-process
+    // sequence and a random part: events written in the same microsecond (a burst, a fake clock) or
+    // by two processes do not share a name.
+    const name = `${meta.name}.${Math.floor(event.first * 1000).toString(16)}${(this.sequence++ & 0xffff).toString(16).padStart(4, '0')}${Math.floor(Math.random() * 0xfff).toString(16)}`;
     await this.client.create({
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
