@@ -23,7 +23,7 @@ import { DEPLOYMENT, type Deployment } from '../src/api/core/types.ts';
 import { startMetricsAdapter, type MetricsAdapter } from '../test/support/metrics-adapter.ts';
 import { runOperator, type OperatorProcess } from '../test/support/operator.ts';
 import { waitFor } from '../test/support/wait.ts';
-import { OPERATOR_USER, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, quantile, ratio } from './support.ts';
+import { OPERATOR_USER, operatorEntry, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, quantile, ratio } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,9 +35,7 @@ const { values } = parseArgs({
     'node-options': { type: 'string', default: '' },
   },
 });
-if (values.dist) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-const entry = values.dist ? 'dist/main.js' : 'src/main.ts';
-const nodeOptions = values['node-options'].split(' ').filter(Boolean);
+const { entry, nodeOptions, label } = operatorEntry(values.dist, values['node-options']);
 const hpas = Number(values.hpas);
 const rounds = Number(values.rounds);
 const TARGET = 10; // averageValue
@@ -202,7 +200,7 @@ try {
   );
   console.log(`\nWrites by resource — built-in: ${builtin.byResource}; tentacle: ${ours.byResource}`);
   console.log(
-    `\nOperator (tentacle, node ${[...nodeOptions, entry].join(' ')}, ${hpas} HPAs, ${rounds} rounds, ${elapsed.toFixed(0)} s): CPU ${(after.cpuSeconds - before.cpuSeconds).toFixed(1)} s, peak RSS ${(after.peakRssBytes / 2 ** 20).toFixed(0)} MiB. ` +
+    `\nOperator (tentacle, ${label}, ${hpas} HPAs, ${rounds} rounds, ${elapsed.toFixed(0)} s): CPU ${(after.cpuSeconds - before.cpuSeconds).toFixed(1)} s, peak RSS ${(after.peakRssBytes / 2 ** 20).toFixed(0)} MiB. ` +
       `kube-controller-manager (whole process, also running the Deployment and ReplicaSet controllers that carry out both sides' rescales): CPU ${(kcmAfter.cpuSeconds - kcmBefore.cpuSeconds).toFixed(1)} s.`,
   );
 } catch (err) {

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { runOperator } from '../test/support/operator.ts';
-import { benchControlPlane, operatorKubeconfig, quantile, ratio } from './support.ts';
+import { benchControlPlane, operatorEntry, operatorKubeconfig, quantile, ratio } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -20,8 +20,7 @@ const { values } = parseArgs({
     'node-options': { type: 'string', default: '' },
   },
 });
-const entry = values.src ? 'src/main.ts' : 'dist/main.js';
-if (!values.src) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+const { entry, nodeOptions, label } = operatorEntry(!values.src, values['node-options']);
 
 const rss = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 const MiB = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
@@ -33,7 +32,6 @@ try {
   const kubeconfig = await operatorKubeconfig(bench);
   execFileSync('bin/kubectl', ['--kubeconfig', cp.kubeconfigPath, 'apply', '--server-side', '-f', 'crds/'], { stdio: 'ignore' });
   execFileSync('bin/kubectl', ['--kubeconfig', cp.kubeconfigPath, 'wait', '--for=condition=Established', '-f', 'crds/'], { stdio: 'ignore' });
-  const nodeOptions = values['node-options'].split(' ').filter(Boolean);
   const operator = await runOperator([], { kubeconfig, entry, nodeOptions });
   const ours = operator.child.pid!;
   const kcm = cp.pids()['kube-controller-manager']!;
@@ -48,7 +46,7 @@ try {
     await new Promise((r) => setTimeout(r, 1000));
   }
   const median = (xs: number[]) => quantile(xs, 0.5);
-  console.log(`\nIdle, empty cluster, ${values.seconds} samples after ${values.settle} s (operator: node ${[...nodeOptions, entry].join(' ')}, every controller)\n`);
+  console.log(`\nIdle, empty cluster, ${values.seconds} samples after ${values.settle} s (operator: ${label}, every controller)\n`);
   console.log('| process | median RSS (MiB) | min–max RSS (MiB) | V8 heap used (MiB) |');
   console.log('|---|---|---|---|');
   console.log(`| tentacle operator | ${MiB(median(samples.ours))} | ${MiB(Math.min(...samples.ours))}–${MiB(Math.max(...samples.ours))} | ${MiB(median(samples.heap))} |`);

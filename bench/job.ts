@@ -13,7 +13,7 @@ import type { KubeObject } from '../src/runtime/types.ts';
 import { isConditionTrue } from '../src/runtime/util/conditions.ts';
 import { runOperator } from '../test/support/operator.ts';
 import { waitFor } from '../test/support/wait.ts';
-import { OPERATOR_USER, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, ratio } from './support.ts';
+import { OPERATOR_USER, operatorEntry, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, ratio } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -33,9 +33,7 @@ const perJob = Math.ceil(pods / jobs);
 const parallelism = Number(values.parallelism);
 const BUILTIN_USER = 'system:serviceaccount:kube-system:job-controller';
 
-if (values.dist) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-const entry = values.dist ? 'dist/main.js' : 'src/main.ts';
-const nodeOptions = values['node-options'].split(' ').filter(Boolean);
+const { entry, nodeOptions, label } = operatorEntry(values.dist, values['node-options']);
 
 const bench = await benchControlPlane([
   `--kube-api-qps=${values.qps}`,
@@ -111,7 +109,7 @@ try {
 
   const row = (name: string, r: typeof ours) =>
     `| ${name} | ${r.seconds.toFixed(1)} | ${r.writesPerPod.toFixed(2)} | ${r.cpuSeconds.toFixed(1)} | ${r.peakRssMiB.toFixed(0)} |`;
-  console.log(`\nJob benchmark: ${jobs} jobs × ${perJob} completions (${jobs * perJob} pods), parallelism ${parallelism}, pod duration ${values.duration}, client qps/burst ${values.qps}/${values.burst}, 5 workers each; operator: node ${[...nodeOptions, entry].join(' ')}\n`);
+  console.log(`\nJob benchmark: ${jobs} jobs × ${perJob} completions (${jobs * perJob} pods), parallelism ${parallelism}, pod duration ${values.duration}, client qps/burst ${values.qps}/${values.burst}, 5 workers each; operator: ${label}\n`);
   console.log('| controller | time to all Complete (s) | API writes per pod | CPU (s) | peak RSS (MiB) |');
   console.log('|---|---|---|---|---|');
   console.log(row('built-in (kube-controller-manager)', builtin));

@@ -148,3 +148,14 @@ export function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
+
+/**
+ * How a benchmark runs the operator: from the sources, or as the image runs it (`dist/main.js`, built
+ * here first), with Node/V8 flags from a --node-options string. `label` describes it for the output.
+ */
+export function operatorEntry(dist: boolean, nodeOptionsFlag: string): { entry: 'src/main.ts' | 'dist/main.js'; nodeOptions: string[]; label: string } {
+  if (dist) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const entry = dist ? 'dist/main.js' : 'src/main.ts';
+  const nodeOptions = nodeOptionsFlag.split(' ').filter(Boolean);
+  return { entry, nodeOptions, label: `node ${[...nodeOptions, entry].join(' ')}` };
+}
