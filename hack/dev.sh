@@ -13,15 +13,25 @@ stop() {
   # More signals come (a group SIGTERM reaches this script and make passes its own on): none may cut the
   # cleanup short.
   trap '' INT TERM
-  if [[ -n "${operator:-}" ]]; then
+  # The operator is this script's one background job; `jobs -p` finds it even when the signal came
+  # between its start and `operator=$!`.
+  local pid
+  for pid in ${operator:-} $(jobs -p); do
     # Ctrl-C and a group SIGTERM reach the operator directly; signal it only if it is still running
     # a moment later (this script alone was signalled), since a second signal means "exit now".
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$operator" 2>/dev/null || break; sleep 0.1; done
-    kill -TERM "$operator" 2>/dev/null || true
-    wait "$operator" 2>/dev/null || true
-  fi
+    if alive_for 1 "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
+    # A shutdown that hangs must not keep the control plane running.
+    if alive_for 15 "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+    wait "$pid" 2>/dev/null || true
+  done
   # In a session of its own, so that no signal to this process group reaches the stop.
   setsid --wait hack/dev-cluster.sh down || true
+}
+# alive_for SECONDS PID: true if PID is still running after SECONDS (checked every 0.1 s).
+alive_for() {
+  local i
+  for ((i = 0; i < $1 * 10; i++)); do kill -0 "$2" 2>/dev/null || return 1; sleep 0.1; done
+  kill -0 "$2" 2>/dev/null
 }
 trap stop EXIT
 trap 'exit 130' INT TERM

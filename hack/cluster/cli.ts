@@ -8,15 +8,16 @@
 //   status  each component and whether it is alive, the nodes, and the aggregated APIs (metrics-server's
 //           v1beta1.metrics.k8s.io) with their availability
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   adminRequest,
   apiServiceAvailable,
   attachControlPlane,
+  clusterDir,
   componentStatus,
   readState,
   startControlPlane,
@@ -32,7 +33,8 @@ import {
   startRealNode,
   stopRealNode,
 } from './real-node.ts';
-import { isAlive } from './proc.ts';
+import { processesMentioning } from './host.ts';
+import { isAlive, stopProcess } from './proc.ts';
 
 const USAGE = 'usage: node hack/cluster/cli.ts up|down|status [--dir DIR] [--nodes N] [--real-node]';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -116,10 +118,44 @@ async function down(dir: string): Promise<number> {
   const problems = await stopRealNode(dir, progress);
   await (await attachControlPlane(dir)).stop();
   for (const problem of problems) progress(`real node: ${problem}`);
+  for (const pid of await stopUnrecorded(dir)) progress(`stopped ${pid}, a component that was never recorded`);
   progress(
     alive.length ? `stopped ${alive.map((c) => `${c.name} ${c.pid}`).join(', ')}` : 'nothing was running',
   );
   return 0;
+}
+
+/**
+ * Stops processes whose arguments name the cluster directory but that state.json does not hold: a
+ * component whose start was cut short before it was recorded. Every component's flags name that
+ * directory (certificates, data, logs); this process and its ancestors never do.
+ */
+async function stopUnrecorded(dir: string): Promise<number[]> {
+  const strays = processesMentioning(`${clusterDir(resolve(dir))}/`).filter((pid) => !ancestors().has(pid));
+  await Promise.all(strays.map((pid) => stopProcess({ pid, bin: argv0(pid) ?? '' }, 5000)));
+  return strays;
+}
+
+function argv0(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+function ancestors(): Set<number> {
+  const pids = new Set<number>();
+  for (let pid = process.pid; pid > 1 && !pids.has(pid); ) {
+    pids.add(pid);
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      break;
+    }
+  }
+  return pids;
 }
 
 async function status(dir: string): Promise<number> {
@@ -202,6 +238,15 @@ async function main(): Promise<number> {
       console.error(USAGE);
       return 2;
   }
+}
+
+// A signal ends this process between two steps, never inside one: a component is spawned and recorded
+// in state.json in one synchronous step, so `down` always knows every process `up` started.
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    console.error(`[cluster] ${signal}: stopping here`);
+    process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const)[signal]);
+  });
 }
 
 main().then(
