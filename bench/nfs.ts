@@ -3,24 +3,27 @@
 // provisioner adds to: the same N claims bound by kube-controller-manager's PV binder alone to N
 // pre-created PersistentVolumes (static provisioning). Both run on one control plane; the binder
 // also finishes every bind on our side (our provisioner creates the PV with a claimRef, the binder
-// binds the claim to it). nfs-subdir-external-provisioner itself cannot be built here (the Go module
-// proxy refuses sigs.k8s.io/nfs-subdir-external-provisioner and sig-storage-lib-external-provisioner).
+// binds the claim to it). With --upstream BIN, the same claims also go to the upstream
+// nfs-subdir-external-provisioner (a binary built from its repository with its vendored modules, e.g.
+// `go build -mod=vendor ./cmd/nfs-subdir-external-provisioner`), run here at its defaults (client-go's
+// 5 qps / 10 burst, no leader election) under its own ServiceAccount. It makes each volume's directory
+// under /persistentvolumes (fixed in its source): that directory is made for the run and removed after.
 //
 // Per claim: latency from its create request to the first watch event with phase Bound. Throughput:
 // claims / (first create → last Bound). API writes per volume from the audit log, by user: the PV
 // binder (system:serviceaccount:kube-system:persistent-volume-binder) and our operator.
 //
-//   node bench/nfs.ts [--pvcs 1000] [--concurrency 20] [--qps 50] [--burst 100]
+//   node bench/nfs.ts [--pvcs 1000] [--concurrency 20] [--qps 50] [--burst 100] [--upstream BIN]
 import { parseArgs } from 'node:util';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PV, PVC, STORAGE_CLASS, type PersistentVolume, type PersistentVolumeClaim } from '../src/api/core/types.ts';
 import { runOperator, type OperatorProcess } from '../test/support/operator.ts';
 import { waitFor } from '../test/support/wait.ts';
-import { OPERATOR_USER, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, quantile, ratio } from './support.ts';
+import { OPERATOR_USER, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, quantile, ratio, serviceAccountUser } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,16 +31,21 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '20' },
     qps: { type: 'string', default: '50' },
     burst: { type: 'string', default: '100' },
+    upstream: { type: 'string' },
   },
 });
 const pvcs = Number(values.pvcs);
 const concurrency = Number(values.concurrency);
 const BINDER_USER = 'system:serviceaccount:kube-system:persistent-volume-binder';
+const UPSTREAM_USER = serviceAccountUser('upstream-nfs');
+const UPSTREAM_VOLUMES = '/persistentvolumes';
 
 const bench = await benchControlPlane([`--kube-api-qps=${values.qps}`, `--kube-api-burst=${values.burst}`]);
 const { client, cp } = bench;
 const exportsDir = mkdtempSync(join(tmpdir(), 'tentacle-bench-nfs-'));
 let operator: OperatorProcess | undefined;
+let upstream: ChildProcess | undefined;
+let madeUpstreamVolumes = false;
 let exitCode = 0;
 
 /** Runs `fn(i)` for i in 0..n-1 with at most `limit` in flight. */
@@ -49,6 +57,7 @@ async function pool(n: number, limit: number, fn: (i: number) => Promise<unknown
 }
 
 interface Run {
+  provisionerUser: string;
   latenciesMs: number[];
   seconds: number;
   writes: Map<string, number>;
@@ -60,7 +69,7 @@ interface Run {
 }
 
 /** Creates `pvcs` claims of `className` in `namespace` and times each to Bound. */
-async function claimsToBound(namespace: string, className: string, pid: number | undefined): Promise<Run> {
+async function claimsToBound(namespace: string, className: string, pid: number | undefined, provisionerUser = OPERATOR_USER): Promise<Run> {
   await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   const kcm = cp.pids()['kube-controller-manager']!;
   if (pid) writeFileSync(`/proc/${pid}/clear_refs`, '5'); // reset the peak-RSS mark
@@ -119,18 +128,19 @@ async function claimsToBound(namespace: string, className: string, pid: number |
   const kcmAfter = processUsage(kcm);
   await sleep(1500); // let trailing writes land in the audit log
   const audit = auditWrites(bench.auditLog, auditFrom);
-  const users = [BINDER_USER, OPERATOR_USER];
+  const users = [BINDER_USER, provisionerUser];
   const byResource = [...audit.byUserResource]
     .filter(([k]) => users.some((u) => k.startsWith(`${u} `)))
-    .map(([k, n]) => `${k.startsWith(OPERATOR_USER) ? 'ours' : 'binder'} ${k.slice(k.indexOf(' ') + 1)} ${n}`);
+    .map(([k, n]) => `${k.startsWith(provisionerUser) ? 'provisioner' : 'binder'} ${k.slice(k.indexOf(' ') + 1)} ${n}`);
   const rejected = new Map<string, number>();
   for (const e of auditEvents(bench.auditLog, auditFrom)) {
     if (!users.includes(e.user) || e.code < 400) continue;
-    const key = `${e.user === OPERATOR_USER ? 'ours' : 'binder'} ${e.verb} ${e.resource} ${e.code}`;
+    const key = `${e.user === provisionerUser ? 'provisioner' : 'binder'} ${e.verb} ${e.resource} ${e.code}`;
     rejected.set(key, (rejected.get(key) ?? 0) + 1);
   }
   process.stderr.write(`  ${namespace}: all created in ${created.toFixed(1)} s, all Bound in ${seconds.toFixed(1)} s\n`);
   return {
+    provisionerUser,
     latenciesMs: [...boundAt].map(([name, t]) => t - sentAt.get(name)!),
     seconds,
     writes: audit.byUser,
@@ -187,9 +197,38 @@ try {
   const dirs = readdirSync(join(exportsDir, 'bench')).length;
   await operator.stop();
 
+  let theirs: Run | undefined;
+  if (values.upstream) {
+    if (existsSync(UPSTREAM_VOLUMES) && readdirSync(UPSTREAM_VOLUMES).length) throw new Error(`${UPSTREAM_VOLUMES} is not empty`);
+    madeUpstreamVolumes = !existsSync(UPSTREAM_VOLUMES);
+    mkdirSync(UPSTREAM_VOLUMES, { recursive: true });
+    await client.create({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'bench-upstream' },
+      provisioner: 'bench.tentacle.dev/nfs-subdir-external-provisioner',
+      reclaimPolicy: 'Delete',
+    });
+    const log = join(bench.dir, 'upstream-nfs.log');
+    const fd = openSync(log, 'a');
+    upstream = spawn(values.upstream, [], {
+      stdio: ['ignore', fd, fd],
+      env: {
+        PATH: process.env.PATH,
+        KUBECONFIG: await operatorKubeconfig(bench, 'upstream-nfs'),
+        NFS_SERVER: 'nfs.example.test',
+        NFS_PATH: '/srv/upstream',
+        PROVISIONER_NAME: 'bench.tentacle.dev/nfs-subdir-external-provisioner',
+        ENABLE_LEADER_ELECTION: 'false',
+      },
+    });
+    process.stderr.write(`upstream provisioner pid ${upstream.pid}, log ${log}\n`);
+    theirs = await claimsToBound('bench-upstream', 'bench-upstream', upstream.pid, UPSTREAM_USER);
+  }
+
   const stats = (r: Run) => {
     const binder = (r.writes.get(BINDER_USER) ?? 0) / pvcs;
-    const provisioner = (r.writes.get(OPERATOR_USER) ?? 0) / pvcs;
+    const provisioner = (r.writes.get(r.provisionerUser) ?? 0) / pvcs;
     return {
       p50: quantile(r.latenciesMs, 0.5) / 1000,
       p99: quantile(r.latenciesMs, 0.99) / 1000,
@@ -212,8 +251,18 @@ try {
   console.log(
     `| ratio ours / floor | ${ratio(o.p50, f.p50)} | ${ratio(o.p99, f.p99)} | ${ratio(o.max, f.max)} | ${ratio(o.seconds, f.seconds)} | ${ratio(o.throughput, f.throughput)} | ${ratio(o.binder, f.binder)} | n/a | ${ratio(o.total, f.total)} |`,
   );
-  console.log(`\nWrites by resource — static: ${floor.byResource}; tentacle: ${ours.byResource}`);
-  console.log(`\nRejected writes (counted above) — static: ${floor.rejected}; tentacle: ${ours.rejected}`);
+  if (theirs) {
+    const t = stats(theirs);
+    console.log(row('upstream nfs-subdir-external-provisioner + PV binder', t));
+    console.log(
+      `| ratio ours / upstream | ${ratio(o.p50, t.p50)} | ${ratio(o.p99, t.p99)} | ${ratio(o.max, t.max)} | ${ratio(o.seconds, t.seconds)} | ${ratio(o.throughput, t.throughput)} | ${ratio(o.binder, t.binder)} | ${ratio(o.provisioner, t.provisioner)} | ${ratio(o.total, t.total)} |`,
+    );
+  }
+  console.log(`\nWrites by resource — static: ${floor.byResource}; tentacle: ${ours.byResource}${theirs ? `; upstream: ${theirs.byResource}` : ''}`);
+  console.log(`\nRejected writes (counted above) — static: ${floor.rejected}; tentacle: ${ours.rejected}${theirs ? `; upstream: ${theirs.rejected}` : ''}`);
+  if (theirs) {
+    console.log(`\nUpstream provisioner during its ${pvcs} claims: CPU ${theirs.cpuSeconds.toFixed(1)} s, peak RSS ${theirs.peakRssMiB.toFixed(0)} MiB; ${readdirSync(UPSTREAM_VOLUMES).length} volume directories made.`);
+  }
   console.log(
     `\nOperator during its ${pvcs} claims: CPU ${ours.cpuSeconds.toFixed(1)} s, peak RSS ${ours.peakRssMiB.toFixed(0)} MiB; ${dirs} volume directories made. ` +
       `kube-controller-manager (whole process): CPU ${floor.kcmCpuSeconds.toFixed(1)} s in the static run, ${ours.kcmCpuSeconds.toFixed(1)} s in ours.`,
@@ -223,6 +272,12 @@ try {
   exitCode = 1;
 } finally {
   if (operator && operator.child.exitCode === null && operator.child.signalCode === null) await operator.stop();
+  if (upstream && upstream.exitCode === null && upstream.signalCode === null) {
+    const gone = new Promise((resolve) => upstream!.once('exit', resolve));
+    upstream.kill('SIGTERM');
+    await gone;
+  }
+  if (madeUpstreamVolumes) rmSync(UPSTREAM_VOLUMES, { recursive: true, force: true });
   await client.close();
   await cp.stop();
   rmSync(exportsDir, { recursive: true, force: true });

@@ -19,7 +19,7 @@ export interface Bench {
 }
 
 /** A control plane whose API server logs every write (user, verb, resource) to an audit log. */
-export async function benchControlPlane(controllerManagerArgs: string[]): Promise<Bench> {
+export async function benchControlPlane(controllerManagerArgs: string[], options: { nodes?: number } = {}): Promise<Bench> {
   const dir = mkdtempSync(join(tmpdir(), 'tentacle-bench-'));
   const policy = join(dir, 'audit-policy.yaml');
   const auditLog = join(dir, 'audit.log');
@@ -38,6 +38,7 @@ export async function benchControlPlane(controllerManagerArgs: string[]): Promis
   const cp = await startControlPlane({
     dir,
     controllerManagerArgs,
+    ...(options.nodes ? { nodes: options.nodes } : {}),
     apiserverArgs: [`--audit-policy-file=${policy}`, `--audit-log-path=${auditLog}`, '--audit-log-maxsize=0'],
     log: (line) => process.stderr.write(`${line}\n`),
   });
@@ -45,17 +46,24 @@ export async function benchControlPlane(controllerManagerArgs: string[]): Promis
   return { cp, client, auditLog, dir };
 }
 
-/** A kubeconfig for a cluster-admin ServiceAccount, so the operator's requests are told apart in the audit log. */
-export async function operatorKubeconfig(bench: Bench): Promise<string> {
+/** The audit-log user of a ServiceAccount made by operatorKubeconfig. */
+export const serviceAccountUser = (account: string) => `system:serviceaccount:tentacle-bench:${account}`;
+
+/**
+ * A kubeconfig for a cluster-admin ServiceAccount (`operator` unless named), so each controller's
+ * requests are told apart in the audit log.
+ */
+export async function operatorKubeconfig(bench: Bench, account = 'operator'): Promise<string> {
   const kubectl = (args: string[], input?: string) =>
     execFileSync('bin/kubectl', ['--kubeconfig', bench.cp.kubeconfigPath, ...args], { input, encoding: 'utf8' });
-  kubectl(['create', 'namespace', 'tentacle-bench']);
-  kubectl(['-n', 'tentacle-bench', 'create', 'serviceaccount', 'operator']);
-  kubectl(['create', 'clusterrolebinding', 'tentacle-bench', '--clusterrole=cluster-admin', '--serviceaccount=tentacle-bench:operator']);
-  const token = kubectl(['-n', 'tentacle-bench', 'create', 'token', 'operator', '--duration=2h']).trim();
+  // Idempotent: a second account goes into the same namespace.
+  kubectl(['apply', '-f', '-'], kubectl(['create', 'namespace', 'tentacle-bench', '--dry-run=client', '-o', 'yaml']));
+  kubectl(['-n', 'tentacle-bench', 'create', 'serviceaccount', account]);
+  kubectl(['create', 'clusterrolebinding', `tentacle-bench-${account}`, '--clusterrole=cluster-admin', `--serviceaccount=tentacle-bench:${account}`]);
+  const token = kubectl(['-n', 'tentacle-bench', 'create', 'token', account, '--duration=2h']).trim();
   const admin = readFileSync(bench.cp.kubeconfigPath, 'utf8');
   const ca = /certificate-authority(-data)?: (.+)/.exec(admin)!;
-  const path = join(bench.dir, 'operator.kubeconfig');
+  const path = join(bench.dir, `${account}.kubeconfig`);
   writeFileSync(
     path,
     [
@@ -64,9 +72,9 @@ export async function operatorKubeconfig(bench: Bench): Promise<string> {
       'clusters:',
       `- name: bench\n  cluster:\n    server: ${bench.cp.server}\n    certificate-authority${ca[1] ?? ''}: ${ca[2]}`,
       'users:',
-      `- name: operator\n  user:\n    token: ${token}`,
+      `- name: ${account}\n  user:\n    token: ${token}`,
       'contexts:',
-      '- name: bench\n  context:\n    cluster: bench\n    user: operator',
+      `- name: bench\n  context:\n    cluster: bench\n    user: ${account}`,
       'current-context: bench',
     ].join('\n'),
   );

@@ -20,18 +20,25 @@ async function main(): Promise<number> {
   // A bug in a handler must be seen, not silently kill every controller in the process.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
 
-  const manager = await Manager.create({
-    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-    qps: flags.kubeApiQps,
-    burst: flags.kubeApiBurst,
-    metricsBindAddress: flags.metricsBindAddress,
-    healthProbeBindAddress: flags.healthProbeBindAddress,
-    leaderElection: flags.leaderElect,
-    leaderElectionID: flags.leaderElectionID,
-    ...(flags.leaderElectionNamespace ? { leaderElectionNamespace: flags.leaderElectionNamespace } : {}),
-    ...(flags.namespace ? { namespace: flags.namespace } : {}),
-    logger: log,
-  });
+  let manager: Manager;
+  try {
+    manager = await Manager.create({
+      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+      qps: flags.kubeApiQps,
+      burst: flags.kubeApiBurst,
+      metricsBindAddress: flags.metricsBindAddress,
+      healthProbeBindAddress: flags.healthProbeBindAddress,
+      leaderElection: flags.leaderElect,
+      leaderElectionID: flags.leaderElectionID,
+      ...(flags.leaderElectionNamespace ? { leaderElectionNamespace: flags.leaderElectionNamespace } : {}),
+      ...(flags.namespace ? { namespace: flags.namespace } : {}),
+      logger: log,
+    });
+  } catch (err) {
+    // A missing kubeconfig or an unreachable server: one line that says which, not a stack trace.
+    log.error(`cannot connect to the API server: ${(err as Error).message}`);
+    return 1;
+  }
   for (const name of flags.controllers) controllers[name]!(manager, flags.controllerOptions);
 
   const stop = new AbortController();

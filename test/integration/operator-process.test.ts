@@ -1,5 +1,5 @@
 // The operator as a process: it starts against the control plane, answers its probes and metrics,
-// and exits 0 on SIGTERM; bad flags give a clear message and exit 2.
+// and exits 0 on SIGTERM; bad flags give a clear message and exit 2, a missing kubeconfig one line and exit 1.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runOperator } from '../support/operator.ts';
@@ -27,5 +27,13 @@ describe('operator process', { timeout: 60_000 }, () => {
     const op = await runOperator(['--controllers=nope'], { ready: false });
     assert.equal(await op.exited, 2);
     assert.match(op.output(), /unknown controller\(s\) nope/);
+  });
+
+  test('a kubeconfig that does not exist: one error line naming it, exit code 1', async () => {
+    const op = await runOperator([], { ready: false, kubeconfig: '/nonexistent/kubeconfig' });
+    assert.equal(await op.exited, 1);
+    const lines = op.output().trim().split('\n');
+    assert.equal(lines.length, 1, op.output());
+    assert.match(JSON.parse(lines[0]!).msg, /^cannot connect to the API server: .*\/nonexistent\/kubeconfig/);
   });
 });
