@@ -15,7 +15,7 @@ import type { Pod } from '../../api/core/types.ts';
 import type { Condition } from '../../runtime/types.ts';
 import { findCondition, removeCondition, setCondition } from '../../runtime/util/conditions.ts';
 import { parseQuantity } from '../../runtime/util/quantity.ts';
-import { matchesSelector, parseSelector } from '../../runtime/util/selectors.ts';
+import { parseSelector, selectorMatcher } from '../../runtime/util/selectors.ts';
 import { rfc3339 } from '../../runtime/util/time.ts';
 import type { AutoscalerHistory, DefaultedBehavior } from './behavior.ts';
 import { defaultBehavior, normalizeDesiredReplicas, normalizeDesiredReplicasWithBehaviors, recordInitialRecommendation, storeScaleEvent } from './behavior.ts';
@@ -287,7 +287,8 @@ function selectPods(obs: AutoscalerObservation, sync: Sync): { ok: true; pods: P
     return { ok: false, error };
   }
   const namespace = obs.hpa.metadata.namespace;
-  const pods = obs.pods.filter((p) => (namespace === undefined || p.metadata.namespace === undefined || p.metadata.namespace === namespace) && matchesSelector(parsed, p.metadata.labels));
+  const matches = selectorMatcher(parsed);
+  const pods = obs.pods.filter((p) => (namespace === undefined || p.metadata.namespace === undefined || p.metadata.namespace === namespace) && matches(p.metadata.labels));
   return { ok: true, pods };
 }
 

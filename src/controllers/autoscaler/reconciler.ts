@@ -17,7 +17,7 @@ import type { EventRecorder } from '../../runtime/events/recorder.ts';
 import { gvkOf } from '../../runtime/types.ts';
 import type { Clock } from '../../runtime/util/clock.ts';
 import { semanticallyEqual } from '../../runtime/util/equality.ts';
-import { matchesSelector, parseSelector } from '../../runtime/util/selectors.ts';
+import { parseSelector } from '../../runtime/util/selectors.ts';
 import type { AutoscalerHistory } from './behavior.ts';
 import { decide, effectiveMetrics, metricsNeeded, rescaleFailed, scaleUnavailable, type AutoscalerEvent, type AutoscalerOptions } from './decide.ts';
 import { MetricsFetcher } from './fetch.ts';
@@ -121,7 +121,7 @@ export class AutoscalerReconciler implements Reconciler {
     } catch {
       return []; // decide reports the invalid selector
     }
-    return this.o.cache.list<Pod>(POD, { namespace }).filter((p) => matchesSelector(selector, p.metadata.labels));
+    return this.o.cache.list<Pod>(POD, { namespace, selector });
   }
 
   /** Writes status (plus observedGeneration and the printer strings) through the status subresource when it changed. */

@@ -149,8 +149,10 @@ export class StatefulSetReconciler implements Reconciler {
     const { cache, client } = this.deps;
     const uid = set.metadata.uid!;
     const pods = cache.byIndex<Pod>(POD, OWNER_UID_INDEX, uid).filter((p) => getControllerOf(p)?.uid === uid && isMemberOf(set, p));
+    // The selector narrows the list through the store's label index; matchesSelector keeps a nil
+    // selector matching nothing (the store lists everything without one).
     const orphans = cache
-      .list<Pod>(POD, { namespace: set.metadata.namespace ?? '' })
+      .list<Pod>(POD, { namespace: set.metadata.namespace ?? '', ...(set.spec.selector ? { selector: set.spec.selector } : {}) })
       .filter((p) => !getControllerOf(p) && !p.metadata.deletionTimestamp && isMemberOf(set, p) && matchesSelector(set.spec.selector, p.metadata.labels));
     if (!orphans.length || !(await canAdopt())) return pods;
     for (const orphan of orphans) {

@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OWNER_UID_INDEX, Store } from '../../../src/runtime/cache/store.ts';
-import type { KubeObject } from '../../../src/runtime/types.ts';
+import { labelIndexName, OWNER_UID_INDEX, Store } from '../../../src/runtime/cache/store.ts';
+import { matchesSelector } from '../../../src/runtime/util/selectors.ts';
+import type { KubeObject, LabelSelector } from '../../../src/runtime/types.ts';
 
 const obj = (namespace: string, name: string, extra: Partial<KubeObject['metadata']> = {}): KubeObject => ({
   metadata: { namespace, name, resourceVersion: '1', ...extra },
@@ -42,6 +43,42 @@ describe('Store', () => {
     assert.deepEqual(names(store.list({ namespace: 'a', selector: { matchLabels: { app: 'web' } } })), ['web']);
     assert.deepEqual(names(store.list({ selector: { matchLabels: { app: 'web' } } })), ['web', 'web2']);
     assert.deepEqual(names(store.list({ selector: {} })), ['db', 'web', 'web2']);
+  });
+
+  test('list by selector gives what filtering every object gives, through the label index', () => {
+    const store = new Store<KubeObject>();
+    const labels = [{ app: 'web', tier: 'front' }, { app: 'web', tier: 'back' }, { app: 'db' }, { tier: 'front' }, {}];
+    for (const ns of ['a', 'b', '']) labels.forEach((l, i) => store.set(obj(ns, `o${i}`, { labels: l })));
+    const selectors: LabelSelector[] = [
+      { matchLabels: { app: 'web' } },
+      { matchLabels: { app: 'web', tier: 'back' } },
+      { matchLabels: { tier: 'front' }, matchExpressions: [{ key: 'app', operator: 'DoesNotExist' }] },
+      { matchLabels: { app: 'nope' } },
+      { matchExpressions: [{ key: 'app', operator: 'In', values: ['web', 'db'] }] },
+      { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: [] }] }, // invalid: matches nothing
+      {},
+    ];
+    const keys = (l: KubeObject[]) => l.map((o) => `${o.metadata.namespace}/${o.metadata.name}`).sort();
+    for (const selector of selectors) {
+      for (const namespace of ['a', '', undefined]) {
+        const want = [...store.values()].filter((o) => (namespace === undefined || o.metadata.namespace === namespace) && matchesSelector(selector, o.metadata.labels));
+        assert.deepEqual(keys(store.list({ selector, ...(namespace === undefined ? {} : { namespace }) })), keys(want), `${JSON.stringify(selector)} in ${namespace}`);
+      }
+    }
+    assert.ok(store.hasIndexer(labelIndexName('app')) && store.hasIndexer(labelIndexName('tier')));
+  });
+
+  test('the label index follows label changes and deletes', () => {
+    const store = new Store<KubeObject>();
+    store.set(obj('a', 'x', { labels: { app: 'web' } }));
+    const web = () => store.list({ namespace: 'a', selector: { matchLabels: { app: 'web' } } }).map((o) => o.metadata.name);
+    assert.deepEqual(web(), ['x']);
+    store.set(obj('a', 'x', { labels: { app: 'db' } }));
+    store.set(obj('a', 'y', { labels: { app: 'web' } }));
+    assert.deepEqual(web(), ['y']);
+    store.delete('a/y');
+    assert.deepEqual(web(), []);
+    assert.deepEqual(store.byIndex(labelIndexName('app'), 'db').map((o) => o.metadata.name), ['x']);
   });
 
   test('a custom index added late indexes existing objects', () => {
