@@ -30,7 +30,7 @@ export interface OperatorProcess {
 /** Spawns the operator with `args`; `ready` waits for /readyz. */
 export async function runOperator(
   args: string[],
-  options: { ready?: boolean; kubeconfig?: string; entry?: 'src/main.ts' | 'dist/main.js'; nodeOptions?: string[] } = {},
+  options: { ready?: boolean; kubeconfig?: string; /** Script to run, default src/main.ts. */ entry?: string; nodeOptions?: string[] } = {},
 ): Promise<OperatorProcess> {
   const [metricsPort, probePort] = [await freePort(), await freePort()];
   const child = spawn(
