@@ -47,7 +47,7 @@ describe('Store', () => {
 
   test('list by selector gives what filtering every object gives, through the label index', () => {
     const store = new Store<KubeObject>();
-    const labels = [{ app: 'web', tier: 'front' }, { app: 'web', tier: 'back' }, { app: 'db' }, { tier: 'front' }, {}];
+    const labels: Record<string, string>[] = [{ app: 'web', tier: 'front' }, { app: 'web', tier: 'back' }, { app: 'db' }, { tier: 'front' }, {}];
     for (const ns of ['a', 'b', '']) labels.forEach((l, i) => store.set(obj(ns, `o${i}`, { labels: l })));
     const selectors: LabelSelector[] = [
       { matchLabels: { app: 'web' } },
