@@ -224,4 +224,30 @@ describe('HorizontalPodAutoscaler controller', { timeout: 600_000 }, () => {
     const lastScale = Date.parse((await status('spec'))?.lastScaleTime ?? '');
     assert.ok(lastScale >= Math.floor(changed / 1000) * 1000, 'rescaled after the change');
   });
+
+  test('two HPAs over the same pods: both stop scaling with AmbiguousSelector until one is gone', async () => {
+    // 20 / 10 per pod = 2 replicas, the current count: whichever HPA syncs first has nothing to change.
+    exporter.set('jobs_waiting', { queue: 'shared' }, 20);
+    await deployment('shared', 2);
+    const metrics = [promMetric('sum(jobs_waiting{queue="shared"})', '10')];
+    await hpa('shared-a', { minReplicas: 1, metrics }, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'shared' });
+    await hpa('shared-b', { minReplicas: 1, metrics }, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'shared' });
+    for (const name of ['shared-a', 'shared-b']) {
+      const active = await waitFor(async () => {
+        const c = await condition(name, 'ScalingActive');
+        return c?.reason === 'AmbiguousSelector' ? c : undefined;
+      }, { what: `${name}: ScalingActive AmbiguousSelector`, timeoutMs: 60_000 });
+      assert.equal(active.status, 'False');
+      assert.match(active.message ?? '', new RegExp(`controlled by multiple HPAs: \\[${namespace}/shared-a ${namespace}/shared-b\\]`));
+      const warning = await waitFor(async () => (await events(name)).find((e) => e.reason === 'AmbiguousSelector'), { what: `${name}: Warning event` });
+      assert.equal(warning.type, 'Warning');
+    }
+    assert.equal(await replicasOf('shared'), 2);
+
+    await client.delete(HORIZONTAL_POD_AUTOSCALER, namespace, 'shared-b');
+    await waitFor(async () => (await condition('shared-a', 'ScalingActive'))?.status === 'True', {
+      what: 'shared-a active again once shared-b is gone',
+      timeoutMs: 60_000,
+    });
+  });
 });

@@ -17,7 +17,7 @@ import type { EventRecorder } from '../../runtime/events/recorder.ts';
 import { gvkOf } from '../../runtime/types.ts';
 import type { Clock } from '../../runtime/util/clock.ts';
 import { semanticallyEqual } from '../../runtime/util/equality.ts';
-import { parseSelector } from '../../runtime/util/selectors.ts';
+import { parseSelector, selectorMatcher } from '../../runtime/util/selectors.ts';
 import type { AutoscalerHistory } from './behavior.ts';
 import { decide, effectiveMetrics, metricsNeeded, rescaleFailed, scaleUnavailable, type AutoscalerEvent, type AutoscalerOptions } from './decide.ts';
 import { MetricsFetcher } from './fetch.ts';
@@ -41,6 +41,12 @@ export class AutoscalerReconciler implements Reconciler {
   private readonly fetcher: MetricsFetcher;
   /** Per HPA (namespace/name): past recommendations and scale events, in memory as upstream keeps them. */
   private readonly histories = new Map<string, AutoscalerHistory>();
+  /**
+   * Per namespace, per HPA (namespace/name): the selector of its target's pods at its last sync, so a
+   * sync can tell when its pods are under another HPA too (upstream's hpaSelectors). An HPA is in here
+   * from its first sync with a valid selector until it is gone.
+   */
+  private readonly selectors = new Map<string, Map<string, (labels: Record<string, string> | undefined) => boolean>>();
 
   constructor(options: AutoscalerReconcilerOptions) {
     this.o = options;
@@ -52,6 +58,7 @@ export class AutoscalerReconciler implements Reconciler {
     const hpa = this.o.cache.get<HorizontalPodAutoscaler>(HORIZONTAL_POD_AUTOSCALER, req.namespace, req.name);
     if (!hpa || hpa.metadata.deletionTimestamp) {
       this.histories.delete(key);
+      this.selectors.get(req.namespace)?.delete(key);
       return {};
     }
     const now = this.o.clock.now();
@@ -81,10 +88,12 @@ export class AutoscalerReconciler implements Reconciler {
       prometheusAddress: this.o.prometheusAddress,
       signal: ctx.signal,
     });
+    const pods = this.podsFor(key, req.namespace, selectorText);
     const decision = decide({
       hpa,
       scale: { replicas, selector: selectorText, statusReplicas: scale.status?.replicas ?? replicas },
-      pods: this.podsFor(req.namespace, selectorText),
+      pods,
+      hpasControllingPods: this.hpasSelecting(req.namespace, pods),
       readings,
       now,
       history: this.histories.get(key),
@@ -113,7 +122,8 @@ export class AutoscalerReconciler implements Reconciler {
     for (const e of events) this.o.recorder.event(hpa, e.type, e.reason, 'Scale', e.message);
   }
 
-  private podsFor(namespace: string, selectorText: string | undefined): Pod[] {
+  /** The pods under the target's selector, from the cache; records the selector as this HPA's. */
+  private podsFor(key: string, namespace: string, selectorText: string | undefined): Pod[] {
     if (!selectorText) return [];
     let selector;
     try {
@@ -121,7 +131,30 @@ export class AutoscalerReconciler implements Reconciler {
     } catch {
       return []; // decide reports the invalid selector
     }
+    let inNamespace = this.selectors.get(namespace);
+    if (!inNamespace) this.selectors.set(namespace, (inNamespace = new Map()));
+    inNamespace.set(key, selectorMatcher(selector));
     return this.o.cache.list<Pod>(POD, { namespace, selector });
+  }
+
+  /**
+   * The HPAs (namespace/name, sorted) whose last selector takes in any of `pods`: more than one means
+   * two HPAs would fight over the same pods (upstream's hpasControllingPodsUnderSelector). Pods of one
+   * workload share their labels, so each distinct label set is tested once.
+   */
+  private hpasSelecting(namespace: string, pods: readonly Pod[]): string[] {
+    const labelSets = new Map<string, Record<string, string> | undefined>();
+    for (const pod of pods) labelSets.set(JSON.stringify(pod.metadata.labels ?? {}), pod.metadata.labels);
+    const selecting: string[] = [];
+    for (const [hpaKey, matches] of this.selectors.get(namespace) ?? []) {
+      for (const labels of labelSets.values()) {
+        if (matches(labels)) {
+          selecting.push(hpaKey);
+          break;
+        }
+      }
+    }
+    return selecting.sort();
   }
 
   /** Writes status (plus observedGeneration and the printer strings) through the status subresource when it changed. */
