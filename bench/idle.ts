@@ -8,9 +8,8 @@
 //   node bench/idle.ts [--seconds 60] [--settle 20] [--src] [--node-options="--max-semi-space-size=1 ..."]
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { runOperator } from '../test/support/operator.ts';
-import { benchControlPlane, operatorEntry, operatorKubeconfig, quantile, ratio } from './support.ts';
+import { benchControlPlane, heapUsedBytes, MiB, operatorEntry, operatorKubeconfig, quantile, ratio, rssBytes } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -22,8 +21,6 @@ const { values } = parseArgs({
 });
 const { entry, nodeOptions, label } = operatorEntry(!values.src, values['node-options']);
 
-const rss = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-const MiB = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 
 const bench = await benchControlPlane([]);
 const { cp } = bench;
@@ -39,10 +36,9 @@ try {
 
   const samples = { ours: [] as number[], kcm: [] as number[], heap: [] as number[] };
   for (let i = 0; i < Number(values.seconds); i++) {
-    samples.ours.push(rss(ours));
-    samples.kcm.push(rss(kcm));
-    const metrics = await (await fetch(`http://127.0.0.1:${operator.metricsPort}/metrics`)).text();
-    samples.heap.push(Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(metrics)?.[1] ?? 0));
+    samples.ours.push(rssBytes(ours));
+    samples.kcm.push(rssBytes(kcm));
+    samples.heap.push(await heapUsedBytes(operator.metricsPort));
     await new Promise((r) => setTimeout(r, 1000));
   }
   const median = (xs: number[]) => quantile(xs, 0.5);

@@ -23,7 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PV, PVC, STORAGE_CLASS, type PersistentVolume, type PersistentVolumeClaim } from '../src/api/core/types.ts';
 import { runOperator, type OperatorProcess } from '../test/support/operator.ts';
 import { waitFor } from '../test/support/wait.ts';
-import { OPERATOR_USER, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, quantile, ratio, serviceAccountUser } from './support.ts';
+import { OPERATOR_USER, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, pool, processUsage, quantile, ratio, serviceAccountUser } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -47,14 +47,6 @@ let operator: OperatorProcess | undefined;
 let upstream: ChildProcess | undefined;
 let madeUpstreamVolumes = false;
 let exitCode = 0;
-
-/** Runs `fn(i)` for i in 0..n-1 with at most `limit` in flight. */
-async function pool(n: number, limit: number, fn: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, n) }, async () => {
-    while (next < n) await fn(next++);
-  }));
-}
 
 interface Run {
   provisionerUser: string;
@@ -102,7 +94,7 @@ async function claimsToBound(namespace: string, className: string, pid: number |
   })();
   await watchStarted;
   const started = performance.now();
-  await pool(pvcs, concurrency, async (i) => {
+  await pool(0, pvcs, concurrency, async (i) => {
     const name = `c-${i}`;
     sentAt.set(name, performance.now());
     await client.create<PersistentVolumeClaim>({
@@ -168,7 +160,7 @@ try {
     volumeBindingMode: 'Immediate',
     reclaimPolicy: 'Retain',
   });
-  await pool(pvcs, concurrency, (i) =>
+  await pool(0, pvcs, concurrency, (i) =>
     client.create<PersistentVolume>({
       apiVersion: 'v1',
       kind: 'PersistentVolume',

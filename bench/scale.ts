@@ -23,7 +23,7 @@
 // autoscaler alone, for a before/after on the same cluster.
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,7 +35,7 @@ import type { GroupVersionKind, KubeObject } from '../src/runtime/types.ts';
 import { isConditionTrue } from '../src/runtime/util/conditions.ts';
 import { runOperator, type OperatorProcess } from '../test/support/operator.ts';
 import { waitFor } from '../test/support/wait.ts';
-import { benchControlPlane, operatorEntry, operatorKubeconfig, processUsage, quantile, ratio } from './support.ts';
+import { benchControlPlane, heapUsedBytes, MiB, operatorEntry, operatorKubeconfig, pool, processUsage, quantile, ratio, rssBytes } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -68,8 +68,6 @@ const fraction = Number(values.small);
 const small: Load = Object.fromEntries(Object.entries(full).map(([k, v]) => [k, Math.ceil(v * fraction)])) as Load;
 const podsOf = (l: Load) => l.deployments * PODS_PER_DEPLOYMENT + l.jobs + l.statefulsets;
 const { entry, nodeOptions, label } = operatorEntry(!values.src, values['node-options']);
-const MiB = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
-const rss = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 
 // A kwok node takes 1,000 pods; leave room.
 const bench = await benchControlPlane([], { nodes: Math.ceil((podsOf(full) * 1.2) / 1000) });
@@ -77,13 +75,6 @@ const { client, cp } = bench;
 const exportsDir = mkdtempSync(join(tmpdir(), 'tentacle-bench-scale-'));
 let operator: OperatorProcess | undefined;
 let exitCode = 0;
-
-async function pool(from: number, to: number, limit: number, fn: (i: number) => Promise<unknown>): Promise<void> {
-  let next = from;
-  await Promise.all(Array.from({ length: Math.min(limit, to - from) }, async () => {
-    while (next < to) await fn(next++);
-  }));
-}
 
 const labels = (name: string) => ({ app: name });
 const podSpec = { containers: [{ name: 'main', image: 'busybox', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] };
@@ -162,8 +153,6 @@ async function objects(): Promise<number> {
 
 interface Sample { syncSeconds: number; rssAfterSync: number; heapAfterSync: number; rss: number; heap: number; cpuPerMinute: number; kcmRss: number; kcmCpuPerMinute: number }
 
-const heapUsed = async (op: OperatorProcess) =>
-  Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(await (await fetch(`http://127.0.0.1:${op.metricsPort}/metrics`)).text())?.[1] ?? 0);
 
 /** Restarts the operator with `controllers`, times its sync, then samples it and kube-controller-manager. */
 async function measure(kubeconfig: string, controllers: string, script: string = entry): Promise<Sample> {
@@ -180,15 +169,15 @@ async function measure(kubeconfig: string, controllers: string, script: string =
     intervalMs: 50,
   });
   const syncSeconds = (performance.now() - started) / 1000;
-  const [rssAfterSync, heapAfterSync] = [rss(op.child.pid!), await heapUsed(op)];
+  const [rssAfterSync, heapAfterSync] = [rssBytes(op.child.pid!), await heapUsedBytes(op.metricsPort)];
   await sleep(Number(values.settle) * 1000);
   const kcm = cp.pids()['kube-controller-manager']!;
   const [cpu0, kcmCpu0, t0] = [processUsage(op.child.pid!).cpuSeconds, processUsage(kcm).cpuSeconds, performance.now()];
   const s = { rss: [] as number[], heap: [] as number[], kcm: [] as number[] };
   for (let i = 0; i < Number(values.seconds); i++) {
-    s.rss.push(rss(op.child.pid!));
-    s.kcm.push(rss(kcm));
-    s.heap.push(await heapUsed(op));
+    s.rss.push(rssBytes(op.child.pid!));
+    s.kcm.push(rssBytes(kcm));
+    s.heap.push(await heapUsedBytes(op.metricsPort));
     await sleep(1000);
   }
   const minutes = (performance.now() - t0) / 60_000;

@@ -167,3 +167,24 @@ export function operatorEntry(dist: boolean, nodeOptionsFlag: string): { entry: 
   const nodeOptions = nodeOptionsFlag.split(' ').filter(Boolean);
   return { entry, nodeOptions, label: `node ${[...nodeOptions, entry].join(' ')}` };
 }
+
+/** Current resident memory of a process, bytes (VmRSS). */
+export function rssBytes(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+}
+
+export const MiB = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+
+/** The operator's V8 heap in use, bytes, from its nodejs_heap_size_used_bytes metric. */
+export async function heapUsedBytes(metricsPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  return Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? 0);
+}
+
+/** Runs `fn(i)` for i in from..to-1 with at most `limit` in flight. */
+export async function pool(from: number, to: number, limit: number, fn: (i: number) => Promise<unknown>): Promise<void> {
+  let next = from;
+  await Promise.all(Array.from({ length: Math.max(0, Math.min(limit, to - from)) }, async () => {
+    while (next < to) await fn(next++);
+  }));
+}
