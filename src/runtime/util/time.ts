@@ -70,8 +70,7 @@ export function parseTime(s: string): number {
     throw new Error(`invalid RFC 3339 time ${JSON.stringify(s)}: ${what} out of range`);
   };
   if (month < 1 || month > 12) bad('month');
-  const daysInMonth = new Date(utcMs(year, month + 1, 1) - 86_400_000).getUTCDate();
-  if (day < 1 || day > daysInMonth) bad('day');
+  if (day < 1 || day > daysIn(year, month)) bad('day');
   if (hour > 23) bad('hour');
   if (minute > 59) bad('minute');
   if (second > 59) bad('second');
@@ -84,7 +83,17 @@ export function parseTime(s: string): number {
     offsetMinutes = (sign === '-' ? -1 : 1) * (offH * 60 + offM);
   }
   const fractionMs = frac ? Number(`0.${frac}`) * 1000 : 0;
-  return utcMs(year, month, day, hour, minute, second) - offsetMinutes * 60_000 + fractionMs;
+  // Date.UTC reads years 0–99 as 1900–1999; every other year costs no Date object (this runs per pod per sync).
+  const ms = year < 100 ? utcMs(year, month, day, hour, minute, second) : Date.UTC(year, month - 1, day, hour, minute, second);
+  return ms - offsetMinutes * 60_000 + fractionMs;
+}
+
+const monthDays = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days in a month of the proleptic Gregorian calendar (Go's and JavaScript's). */
+function daysIn(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : monthDays[month - 1]!;
 }
 
 /** parseTime for fields that may be absent or malformed (a status written by someone else): undefined then. */

@@ -39,6 +39,9 @@ describe('parseTime', () => {
     ['2026-01-01T22:34:05-04:30', Date.UTC(2026, 0, 2, 3, 4, 5)],
     ['2026-01-02T03:04:05+00:00', Date.UTC(2026, 0, 2, 3, 4, 5)],
     ['2024-02-29T00:00:00Z', Date.UTC(2024, 1, 29)],
+    ['2000-02-29T00:00:00Z', Date.UTC(2000, 1, 29)], // divisible by 400: a leap year
+    ['0000-02-29T00:00:00Z', Date.parse('0000-02-29T00:00:00.000Z')], // year 0 is a leap year (proleptic Gregorian)
+    ['2026-12-31T23:59:59Z', Date.UTC(2026, 11, 31, 23, 59, 59)],
     ['0050-06-01T00:00:00Z', Date.parse('0050-06-01T00:00:00.000Z')], // Date.UTC would read year 50 as 1950
   ];
   for (const [s, ms] of cases) void test(`${s} → ${ms}`, () => assert.equal(parseTime(s), ms));
@@ -62,6 +65,9 @@ describe('parseTime', () => {
     '2026-13-01T00:00:00Z',
     '2026-00-01T00:00:00Z',
     '2025-02-29T00:00:00Z',
+    '1900-02-29T00:00:00Z', // divisible by 100, not by 400: not a leap year
+    '2024-02-30T00:00:00Z',
+    '2026-06-31T00:00:00Z',
     '2026-04-31T00:00:00Z',
     '2026-01-02T24:00:00Z',
     '2026-01-02T03:60:05Z',
