@@ -86,6 +86,9 @@ export class MetricsFetcher {
     const items = list.items ?? [];
     if (items.length === 0) throw new Error('no metrics returned from resource metrics API');
     const metrics: PodMetrics = new Map();
+    // metrics-server gives the pods of one scrape the same timestamp and window: parse each text once.
+    const timeOf = parsedOnce((t: string | undefined) => parseTimeOrUndefined(t) ?? this.now());
+    const windowOf = parsedOnce((w: string | undefined) => (w ? parseDuration(w) : 0));
     for (const pod of items) {
       let sum = 0;
       let missing = false;
@@ -104,8 +107,8 @@ export class MetricsFetcher {
       // without the container: such a pod counts as missing metrics, not as zero.
       if (missing || (container !== undefined && !found)) continue;
       metrics.set(pod.metadata.name, {
-        timestampMs: parseTimeOrUndefined(pod.timestamp) ?? this.now(),
-        windowMs: pod.window ? parseDuration(pod.window) : 0,
+        timestampMs: timeOf(pod.timestamp),
+        windowMs: windowOf(pod.window),
         value: sum,
       });
     }
@@ -197,4 +200,13 @@ function earliest(metrics: PodMetrics): number | undefined {
   let min: number | undefined;
   for (const m of metrics.values()) if (min === undefined || m.timestampMs < min) min = m.timestampMs;
   return min;
+}
+
+/** `parse`, remembering the last text and its value (consecutive items of one response repeat them). */
+function parsedOnce<V>(parse: (text: string | undefined) => V): (text: string | undefined) => V {
+  let last: { text: string | undefined; value: V } | undefined;
+  return (text) => {
+    if (!last || last.text !== text) last = { text, value: parse(text) };
+    return last.value;
+  };
 }

@@ -3,6 +3,7 @@
 // and int32 arithmetic is kept where it matters (truncating division, ceil to whole replicas).
 import type { Pod } from '../../api/core/types.ts';
 import { parseQuantityMilli } from '../../runtime/util/quantity.ts';
+import { perVersion, perVersionKeyed } from '../../runtime/util/derived.ts';
 import { parseTimeOrUndefined } from '../../runtime/util/time.ts';
 import type { PodMetrics } from './readings.ts';
 
@@ -96,20 +97,16 @@ export function groupPods(
       continue;
     }
     if (resource === 'cpu') {
-      const condition = pod.status?.conditions?.find((c) => c.type === 'Ready');
-      const startTime = parseTimeOrUndefined(pod.status?.startTime);
+      const { startTime, ready } = readinessOf(pod);
       let unready: boolean;
-      if (!condition || startTime === undefined) {
+      if (!ready || startTime === undefined) {
         unready = true;
+      } else if (startTime + options.cpuInitializationPeriodMs > now) {
+        // Still initializing: skip unready pods and samples not a full window after the last transition.
+        unready = ready.status === 'False' || metric.timestampMs < ready.transition + metric.windowMs;
       } else {
-        const transition = parseTimeOrUndefined(condition.lastTransitionTime) ?? 0;
-        if (startTime + options.cpuInitializationPeriodMs > now) {
-          // Still initializing: skip unready pods and samples not a full window after the last transition.
-          unready = condition.status === 'False' || metric.timestampMs < transition + metric.windowMs;
-        } else {
-          // Skip a pod that is unready and has never been ready.
-          unready = condition.status === 'False' && startTime + options.delayOfInitialReadinessStatusMs > transition;
-        }
+        // Skip a pod that is unready and has never been ready.
+        unready = ready.status === 'False' && startTime + options.delayOfInitialReadinessStatusMs > ready.transition;
       }
       if (unready) {
         groups.unreadyPods.add(name);
@@ -120,6 +117,15 @@ export function groupPods(
   }
   return groups;
 }
+
+/** A pod's start time and Ready condition (its status and transition time, ms), parsed once per pod version. */
+const readinessOf = perVersion((pod: Pod) => {
+  const condition = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  return {
+    startTime: parseTimeOrUndefined(pod.status?.startTime),
+    ready: condition && { status: condition.status, transition: parseTimeOrUndefined(condition.lastTransitionTime) ?? 0 },
+  };
+});
 
 /** A copy of `metrics` without the given pods. */
 export function removeMetricsForPods(metrics: PodMetrics, pods: ReadonlySet<string>): PodMetrics {
@@ -159,13 +165,20 @@ function podLevelRequests(pod: Pod): ResourceList {
  */
 export function calculateRequests(pods: readonly Pod[], container: string, resource: string): CalcResult<{ requests: Map<string, number> }> {
   const requests = new Map<string, number>();
+  const key = `${container}\0${resource}`;
   for (const pod of pods) {
-    const result = container === '' && isPodLevelRequestsSet(pod) ? podRequest(pod, resource) : containersRequest(pod, container, resource);
+    const result = requestOf(pod, key);
     if (!result.ok) return result;
     requests.set(pod.metadata.name ?? '', result.request);
   }
   return { ok: true, requests };
 }
+
+/** One pod's request for `container\0resource` (container '' for the whole pod), parsed once per pod version. */
+const requestOf = perVersionKeyed((pod: Pod, key: string): CalcResult<{ request: number }> => {
+  const [container = '', resource = ''] = key.split('\0');
+  return container === '' && isPodLevelRequestsSet(pod) ? podRequest(pod, resource) : containersRequest(pod, container, resource);
+});
 
 /** resourcehelpers.PodRequests for one resource: pod-level value if set, else the aggregate, plus overhead. */
 function podRequest(pod: Pod, resource: string): CalcResult<{ request: number }> {
