@@ -184,6 +184,26 @@ describe('StatefulSet controller', { timeout: 600_000 }, () => {
     await readySet('heal', 2);
   });
 
+  test('a pod that lost its identity labels gets them back by a patch, keeping every field the cache does not hold', async () => {
+    await client.create(newSet('relabel', { replicas: 1 }));
+    await readySet('relabel', 1);
+    const before = await client.get<Pod>(POD, namespace, 'relabel-0');
+    await client.patch(POD, namespace, 'relabel-0', { metadata: { labels: { 'statefulset.kubernetes.io/pod-name': null, 'apps.kubernetes.io/pod-index': null } } }, 'merge');
+    const after = await waitFor(async () => {
+      const pod = await client.get<Pod>(POD, namespace, 'relabel-0');
+      return pod.metadata.labels?.['statefulset.kubernetes.io/pod-name'] === 'relabel-0' ? pod : undefined;
+    }, { what: 'relabel-0 relabelled' });
+    assert.equal(after.metadata.uid, before.metadata.uid, 'the same pod, not a new one');
+    assert.equal(after.metadata.labels?.['apps.kubernetes.io/pod-index'], '0');
+    // The operator's cache holds only claim volumes, node-less spec and status of a pod: a write of
+    // the cached pod would have dropped the rest.
+    assert.deepEqual(after.spec, before.spec);
+    await waitFor(async () => {
+      const events = await client.list<{ metadata: object; reason: string; regarding: { name: string } }>(EVENTS, { namespace });
+      return events.items.some((e) => e.reason === 'SuccessfulUpdate' && e.regarding.name === 'relabel') || undefined;
+    }, { what: 'a SuccessfulUpdate event of relabel' });
+  });
+
   test('partitioned rolling update, then the rest; history and rollback', async () => {
     await client.create(newSet('roll', { replicas: 3, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } }, revisionHistoryLimit: 1 }));
     const v1 = (await readySet('roll', 3)).status!.updateRevision!;

@@ -1,5 +1,6 @@
 // Wires the Job controller into a manager: Jobs and the pods they control (and orphaned pods that still
 // hold its finalizer), expectations fed by the pod informer, and upstream's 1 s batching of pod events.
+import type { FieldSet } from '../../runtime/cache/fields.ts';
 import type { Manager } from '../../runtime/manager/manager.ts';
 import { Expectations, observeChildren } from '../../runtime/controller/expectations.ts';
 import { enqueueForOwner } from '../../runtime/controller/handler.ts';
@@ -10,19 +11,25 @@ import { JobReconciler } from './reconciler.ts';
 
 /** Upstream's syncJobBatchPeriod: pod events within this window merge into one sync. */
 export const POD_EVENT_BATCH_MS = 1000;
+/**
+ * What the Job controller reads of a pod besides its metadata: the node (to delete unscheduled pods
+ * first) and the whole status (phase, conditions, container statuses for the pod failure policy).
+ */
+export const POD_FIELDS: FieldSet = { spec: { nodeName: true }, status: true };
+
 /** Upstream's default --concurrent-job-syncs. */
 export const DEFAULT_WORKERS = 5;
 
 export function setupJobController(manager: Manager, options: { workers?: number } = {}): void {
   const expectations = new Expectations({ clock: manager.clock });
   const ownerOf = enqueueForOwner(JOB);
-  manager.cache.informerFor<Pod>(POD).addHandler(observeChildren<Pod>(expectations, (pod) => ownerOf(pod).map(requestKey)));
+  manager.cache.informerFor<Pod>(POD, { fields: POD_FIELDS }).addHandler(observeChildren<Pod>(expectations, (pod) => ownerOf(pod).map(requestKey)));
   manager
     .controller('job')
     .for<Job>(JOB)
-    .owns<Pod>(POD, { delayMs: POD_EVENT_BATCH_MS })
+    .owns<Pod>(POD, { delayMs: POD_EVENT_BATCH_MS, informer: { fields: POD_FIELDS } })
     // Pods the garbage collector orphaned still holding the tracking finalizer: their Job releases them.
-    .watches<Pod>(POD, orphanedPodToJob)
+    .watches<Pod>(POD, orphanedPodToJob, { informer: { fields: POD_FIELDS } })
     .withOptions({ maxConcurrentReconciles: options.workers ?? DEFAULT_WORKERS })
     .complete(
       new JobReconciler({

@@ -10,6 +10,7 @@ import type { Expectations } from '../../runtime/controller/expectations.ts';
 import type { ReconcileContext } from '../../runtime/controller/reconciler.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
 import { ownerRefsForPolicy } from './claims.ts';
+import { identityPatch } from './identity.ts';
 import type { StatefulSetAction } from './decide.ts';
 
 export class StatefulSetActor {
@@ -64,7 +65,9 @@ export class StatefulSetActor {
           await this.deletePod(set, key, action.pod);
           return;
         case 'updatePod':
-          await this.write(set, 'update', action.pod, () => this.deps.client.update<Pod>(action.pod));
+          await this.write(set, 'update', action.pod, () =>
+            this.deps.client.patch<Pod>(POD, action.pod.metadata.namespace!, action.pod.metadata.name!, identityPatch(set, action.pod), 'strategic'),
+          );
           return;
         case 'updateClaim':
           await this.deps.client.update<PersistentVolumeClaim>(action.claim);

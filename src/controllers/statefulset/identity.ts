@@ -100,6 +100,25 @@ export function withStorage(set: StatefulSet, pod: Pod): Pod {
 }
 
 /**
+ * The strategic merge patch that gives a cached pod what `desired` (withStorage ∘ withIdentity of it)
+ * adds: the identity labels and the claim volumes (merged by name), guarded by the pod's
+ * resourceVersion as upstream's update is. A patch, not an update: the cache keeps only the pod fields
+ * this controller reads (index.ts), so a cached pod cannot be written back whole.
+ */
+export function identityPatch(set: StatefulSet, desired: Pod): object {
+  const labels = desired.metadata.labels ?? {};
+  const templates = new Set((set.spec.volumeClaimTemplates ?? []).map((t) => t.metadata.name ?? ''));
+  const claimVolumes = (desired.spec.volumes ?? []).filter((v) => templates.has(v.name));
+  return {
+    metadata: {
+      resourceVersion: desired.metadata.resourceVersion,
+      labels: { [LABEL_POD_NAME]: labels[LABEL_POD_NAME], [LABEL_POD_INDEX]: labels[LABEL_POD_INDEX] },
+    },
+    ...(claimVolumes.length ? { spec: { volumes: claimVolumes } } : {}),
+  };
+}
+
+/**
  * The pod for `ordinal` from `set`'s template (upstream newStatefulSetPod + setPodRevision): template
  * labels, annotations and finalizers, a controller reference, hostname = pod name, subdomain =
  * serviceName, identity labels, claim volumes and the revision label.

@@ -1,6 +1,7 @@
 // Wires the StatefulSet controller into a manager: StatefulSets, the pods they own, the claims of
 // their templates (matched by the selector labels every claim carries), and StorageClasses for
 // resizing. Expectations are fed by the pod informer.
+import type { FieldSet } from '../../runtime/cache/fields.ts';
 import { STATEFULSET, type StatefulSet } from '../../api/apps/types.ts';
 import { CONTROLLER_REVISION, POD, PVC, STORAGE_CLASS } from '../../api/core/types.ts';
 import type { ControllerRevision, PersistentVolumeClaim, Pod, StorageClass } from '../../api/core/types.ts';
@@ -11,13 +12,19 @@ import { requestKey } from '../../runtime/types.ts';
 import { matchesSelector } from '../../runtime/util/selectors.ts';
 import { StatefulSetReconciler } from './reconciler.ts';
 
+/**
+ * What the StatefulSet controller reads of a pod besides its metadata: its claim volumes (storage
+ * identity) and its status (phase, Ready). It writes pods with patches (identityPatch), never back whole.
+ */
+export const POD_FIELDS: FieldSet = { spec: { volumes: { name: true, persistentVolumeClaim: true } }, status: true };
+
 /** Upstream's default --concurrent-statefulset-syncs. */
 export const DEFAULT_WORKERS = 5;
 
 export function setupStatefulSetController(manager: Manager, options: { workers?: number } = {}): void {
   const expectations = new Expectations({ clock: manager.clock });
   const ownerOf = enqueueForOwner(STATEFULSET);
-  manager.cache.informerFor<Pod>(POD).addHandler(observeChildren<Pod>(expectations, (pod) => ownerOf(pod).map(requestKey)));
+  manager.cache.informerFor<Pod>(POD, { fields: POD_FIELDS }).addHandler(observeChildren<Pod>(expectations, (pod) => ownerOf(pod).map(requestKey)));
   manager.cache.informerFor<ControllerRevision>(CONTROLLER_REVISION);
   manager.cache.informerFor<StorageClass>(STORAGE_CLASS);
   const setsForClaim = (claim: PersistentVolumeClaim) =>
@@ -28,7 +35,7 @@ export function setupStatefulSetController(manager: Manager, options: { workers?
   manager
     .controller('statefulset')
     .for<StatefulSet>(STATEFULSET)
-    .owns<Pod>(POD)
+    .owns<Pod>(POD, { informer: { fields: POD_FIELDS } })
     .watches<PersistentVolumeClaim>(PVC, setsForClaim)
     .withOptions({ maxConcurrentReconciles: options.workers ?? DEFAULT_WORKERS })
     .complete(

@@ -30,8 +30,9 @@ export class Cache {
   }
 
   /**
-   * The shared informer of a kind, created on first use. Options apply only when this call creates it;
-   * a kind is informed once, with the first options given.
+   * The shared informer of a kind, created on first use. Options apply only when this call creates it
+   * (a kind is informed once, with the first options given), except `fields`: the informer keeps the
+   * union of every call's fields, the whole object if a call declares none (Informer.keep).
    */
   informerFor<T extends KubeObject>(gvk: GroupVersionKind, options: InformerOptions<T> = {}): Informer<T> {
     const key = gvkKey(gvk);
@@ -45,6 +46,8 @@ export class Cache {
       );
       this.informers.set(key, informer);
       if (this.signal) void informer.run(this.signal);
+    } else {
+      informer.keep(options.fields ?? 'whole');
     }
     return informer;
   }

@@ -7,6 +7,7 @@ import { silentLogger } from '../log.ts';
 import type { RuntimeMetrics } from '../metrics/metrics.ts';
 import { apiVersionOf, objectKey, type GroupVersionKind, type KubeObject } from '../types.ts';
 import { runWatcher, type WatcherEvent, type WatcherOptions } from './watcher.ts';
+import { covers, project, unionOf, type FieldSet, type Projection } from './fields.ts';
 import { Store } from './store.ts';
 
 export interface EventHandler<T> {
@@ -31,6 +32,11 @@ export const stripBulk: Transform<KubeObject> = (obj) => {
 
 export interface InformerOptions<T> extends Omit<WatcherOptions, 'gvk' | 'logger' | 'metrics'> {
   transform?: Transform<T>;
+  /**
+   * The fields this watch reads (fields.ts). The informer keeps the union of what its watches declare;
+   * a watch that declares nothing keeps the whole object.
+   */
+  fields?: FieldSet;
 }
 
 export class Informer<T extends KubeObject = KubeObject> {
@@ -45,6 +51,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   private synced = false;
   private running: Promise<void> | undefined;
   private relisting: Map<string, T> | undefined;
+  /** Undefined until a watch declares what it reads; fixed once the informer runs. */
+  private projection: Projection | undefined;
 
   constructor(
     client: Client,
@@ -57,6 +65,21 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.options = options;
     this.log = (context.logger ?? silentLogger).child({ informer: `${gvk.kind}.${apiVersionOf(gvk)}` });
     this.metrics = context.metrics;
+    this.keep(options.fields ?? 'whole');
+  }
+
+  /**
+   * Widens what the store keeps to cover `projection` too (one more watch of this kind). Once the
+   * informer runs, its objects are already cut: a watch that needs more than is kept is a programming
+   * error, reported at once rather than as fields silently missing later.
+   */
+  keep(projection: Projection): void {
+    const current = this.projection;
+    if (current !== undefined && covers(current, projection)) return;
+    if (this.running) {
+      throw new Error(`${this.gvk.kind} informer already runs with fewer fields than a new watch reads: declare its fields before the cache starts`);
+    }
+    this.projection = current === undefined ? projection : unionOf(current, projection);
   }
 
   /**
@@ -146,8 +169,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private transform(obj: T): T {
-    const stripped = stripBulk(obj) as T;
-    return this.options.transform ? this.options.transform(stripped) : stripped;
+    const kept = project(stripBulk(obj) as T, this.projection ?? 'whole');
+    return this.options.transform ? this.options.transform(kept) : kept;
   }
 
   private dispatch(kind: 'onAdd', obj: T, initial: boolean): void;
