@@ -18,13 +18,15 @@
 //   node bench/scale.ts [--pods 10000] [--jobs 1000] [--running-jobs 100] [--statefulsets 100]
 //                       [--claims 1000] [--hpas 100] [--small 0.1] [--settle 30] [--seconds 60]
 //                       [--src] [--node-options="--lite-mode"] [--compare-entry OTHER/dist/main.js]
+//                       [--heap-snapshot]
 // The operator runs as the image runs it (node dist/main.js, built first) unless --src. With
 // --compare-entry, another build of the operator (e.g. of an earlier commit, built into a folder under
 // the checkout so that it finds node_modules) is measured too at full load, every controller and the
-// autoscaler alone, for a before/after on the same cluster.
+// autoscaler alone, for a before/after on the same cluster. With --heap-snapshot, the operator with every
+// controller at full load writes a heap snapshot after its samples, summarized by heap-summary.ts.
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -36,6 +38,7 @@ import type { GroupVersionKind, KubeObject } from '../src/runtime/types.ts';
 import { isConditionTrue } from '../src/runtime/util/conditions.ts';
 import { runOperator, type OperatorProcess } from '../test/support/operator.ts';
 import { waitFor } from '../test/support/wait.ts';
+import { formatHeapSummary, summarizeHeapSnapshot, type HeapSummary } from './heap-summary.ts';
 import { benchControlPlane, heapUsedBytes, MiB, operatorEntry, operatorKubeconfig, pool, processUsage, quantile, ratio, rssBytes } from './support.ts';
 
 const { values } = parseArgs({
@@ -52,6 +55,7 @@ const { values } = parseArgs({
     src: { type: 'boolean', default: false },
     'node-options': { type: 'string', default: '' },
     'compare-entry': { type: 'string' },
+    'heap-snapshot': { type: 'boolean', default: false },
   },
 });
 const PODS_PER_DEPLOYMENT = 100;
@@ -68,7 +72,10 @@ type Load = typeof full;
 const fraction = Number(values.small);
 const small: Load = Object.fromEntries(Object.entries(full).map(([k, v]) => [k, Math.ceil(v * fraction)])) as Load;
 const podsOf = (l: Load) => l.deployments * PODS_PER_DEPLOYMENT + l.jobs + l.statefulsets;
-const { entry, nodeOptions, label } = operatorEntry(!values.src, values['node-options']);
+const { entry, nodeOptions: flags, label } = operatorEntry(!values.src, values['node-options']);
+// With --heap-snapshot, the operator writes a heap snapshot here on SIGUSR2 (taken after the samples).
+const snapshotDir = values['heap-snapshot'] ? mkdtempSync(join(tmpdir(), 'tentacle-bench-heap-')) : undefined;
+const nodeOptions = snapshotDir ? [...flags, '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : flags;
 
 // A kwok node takes 1,000 pods; leave room.
 const bench = await benchControlPlane([], { nodes: Math.ceil((podsOf(full) * 1.2) / 1000) });
@@ -190,6 +197,18 @@ async function measure(kubeconfig: string, controllers: string, script: string =
   };
 }
 
+/** Signals the running operator to write a heap snapshot into `dir`, waits for it, and summarizes it. */
+async function heapSnapshot(dir: string): Promise<HeapSummary> {
+  operator!.child.kill('SIGUSR2');
+  // Node streams the snapshot into its final name: it is complete once the JSON document is closed.
+  const complete = (file: string) => readFileSync(file, 'utf8').trimEnd().endsWith(']}');
+  const file = await waitFor(
+    () => readdirSync(dir).map((f) => join(dir, f)).find((f) => f.endsWith('.heapsnapshot') && complete(f)),
+    { what: 'a complete heap snapshot', timeoutMs: 300_000, intervalMs: 1000 },
+  );
+  return summarizeHeapSnapshot(file);
+}
+
 try {
   const kubeconfig = await operatorKubeconfig(bench);
   const kubectl = (...args: string[]) => execFileSync('bin/kubectl', ['--kubeconfig', cp.kubeconfigPath, ...args], { stdio: 'ignore' });
@@ -212,6 +231,7 @@ try {
   const loadSeconds = await steady(full);
   const fullObjects = await objects();
   const atFull = await measure(kubeconfig, 'all');
+  const heap = snapshotDir ? await heapSnapshot(snapshotDir) : undefined;
   const jobOnly = await measure(kubeconfig, 'job');
   const autoscalerOnly = await measure(kubeconfig, 'autoscaler');
   const other = values['compare-entry'];
@@ -243,6 +263,7 @@ try {
       `${perSync(autoscalerOnly, jobOnly.cpuPerMinute)} ms above --controllers=job at rest` +
       (compared ? `; ${other}: ${perSync(compared.autoscaler)} ms, ${perSync(compared.autoscaler, jobOnly.cpuPerMinute)} ms above` : ''),
   );
+  if (heap) console.log(`\nWhere the operator's heap goes (every controller, full load):\n\n${formatHeapSummary(heap, 15)}`);
 } catch (err) {
   console.error(err);
   exitCode = 1;
@@ -251,5 +272,6 @@ try {
   await client.close();
   await cp.stop();
   rmSync(exportsDir, { recursive: true, force: true });
+  if (snapshotDir) rmSync(snapshotDir, { recursive: true, force: true });
 }
 process.exit(exitCode);
