@@ -23,7 +23,7 @@ import { DEPLOYMENT, type Deployment } from '../src/api/core/types.ts';
 import { startMetricsAdapter, type MetricsAdapter } from '../test/support/metrics-adapter.ts';
 import { runOperator, type OperatorProcess } from '../test/support/operator.ts';
 import { waitFor } from '../test/support/wait.ts';
-import { OPERATOR_USER, operatorEntry, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, quantile, ratio } from './support.ts';
+import { OPERATOR_USER, operatorEntry, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, quantile, ratio, stopBench } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -210,6 +210,6 @@ try {
   if (operator && operator.child.exitCode === null && operator.child.signalCode === null) await operator.stop();
   await adapter?.close().catch((err: unknown) => console.error(err));
   await client.close();
-  await cp.stop();
+  await stopBench(bench);
 }
 process.exit(exitCode);

@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { runOperator } from '../test/support/operator.ts';
-import { benchControlPlane, heapUsedBytes, MiB, operatorEntry, operatorKubeconfig, quantile, ratio, rssBytes } from './support.ts';
+import { benchControlPlane, heapUsedBytes, MiB, operatorEntry, operatorKubeconfig, quantile, ratio, rssBytes, stopBench } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -53,6 +53,6 @@ try {
   console.error(err);
   exitCode = 1;
 } finally {
-  await cp.stop();
+  await stopBench(bench);
 }
 process.exit(exitCode);

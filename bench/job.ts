@@ -13,7 +13,7 @@ import type { KubeObject } from '../src/runtime/types.ts';
 import { isConditionTrue } from '../src/runtime/util/conditions.ts';
 import { runOperator } from '../test/support/operator.ts';
 import { waitFor } from '../test/support/wait.ts';
-import { OPERATOR_USER, operatorEntry, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, ratio } from './support.ts';
+import { OPERATOR_USER, operatorEntry, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, ratio, stopBench } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -124,7 +124,7 @@ try {
   exitCode = 1;
 } finally {
   await client.close();
-  await cp.stop();
+  await stopBench(bench);
 }
 process.exit(exitCode);
 

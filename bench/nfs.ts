@@ -23,7 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PV, PVC, STORAGE_CLASS, type PersistentVolume, type PersistentVolumeClaim } from '../src/api/core/types.ts';
 import { runOperator, type OperatorProcess } from '../test/support/operator.ts';
 import { waitFor } from '../test/support/wait.ts';
-import { OPERATOR_USER, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, pool, processUsage, quantile, ratio, serviceAccountUser } from './support.ts';
+import { OPERATOR_USER, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, pool, processUsage, quantile, ratio, serviceAccountUser, stopBench } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -271,7 +271,7 @@ try {
   }
   if (madeUpstreamVolumes) rmSync(UPSTREAM_VOLUMES, { recursive: true, force: true });
   await client.close();
-  await cp.stop();
+  await stopBench(bench);
   rmSync(exportsDir, { recursive: true, force: true });
 }
 process.exit(exitCode);

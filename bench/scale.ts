@@ -39,7 +39,7 @@ import { isConditionTrue } from '../src/runtime/util/conditions.ts';
 import { runOperator, type OperatorProcess } from '../test/support/operator.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { formatHeapSummary, summarizeHeapSnapshot, type HeapSummary } from './heap-summary.ts';
-import { benchControlPlane, heapUsedBytes, MiB, operatorEntry, operatorKubeconfig, pool, processUsage, quantile, ratio, rssBytes } from './support.ts';
+import { benchControlPlane, heapUsedBytes, MiB, operatorEntry, operatorKubeconfig, pool, processUsage, quantile, ratio, rssBytes, stopBench } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -270,7 +270,7 @@ try {
 } finally {
   if (operator && operator.child.exitCode === null && operator.child.signalCode === null) await operator.stop();
   await client.close();
-  await cp.stop();
+  await stopBench(bench);
   rmSync(exportsDir, { recursive: true, force: true });
   if (snapshotDir) rmSync(snapshotDir, { recursive: true, force: true });
 }

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import type { StatefulSet } from '../src/api/apps/types.ts';
 import { runOperator } from '../test/support/operator.ts';
 import { waitFor } from '../test/support/wait.ts';
-import { OPERATOR_USER, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, ratio } from './support.ts';
+import { OPERATOR_USER, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, ratio, stopBench } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -115,6 +115,6 @@ try {
   exitCode = 1;
 } finally {
   await client.close();
-  await cp.stop();
+  await stopBench(bench);
 }
 process.exit(exitCode);

@@ -1,7 +1,7 @@
 // Shared pieces of the side-by-side benchmarks: a private control plane with audit logging (so API
 // writes can be attributed to the built-in controller or to ours), our operator under its own
 // ServiceAccount, and process CPU / peak memory from /proc.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -44,6 +44,12 @@ export async function benchControlPlane(controllerManagerArgs: string[], options
   });
   const client = await testClient({ kubeconfig: cp.kubeconfigPath, qps: 1000, burst: 2000 });
   return { cp, client, auditLog, dir };
+}
+
+/** Stops the control plane and removes its folder (etcd data and the audit log: hundreds of MiB). */
+export async function stopBench(bench: Bench): Promise<void> {
+  await bench.cp.stop();
+  rmSync(bench.dir, { recursive: true, force: true });
 }
 
 /** The audit-log user of a ServiceAccount made by operatorKubeconfig. */
