@@ -51,7 +51,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private synced = false;
   private running: Promise<void> | undefined;
   private relisting: Map<string, T> | undefined;
-  /** Undefined until a watch declares what it reads; fixed once the informer runs. */
+  /** What the store keeps: the union of the watches' fields (set by the constructor); fixed once the informer runs. */
   private projection: Projection | undefined;
 
   constructor(
