@@ -127,9 +127,10 @@ statefulset:
   - apiGroups: ["apps.tentacle.dev"]
     resources: ["statefulsets/status"]
     verbs: ["update"]
+  # Identity fixes are patches (the cache holds projected pods): no update.
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["list", "watch", "create", "update", "patch", "delete"]
+    verbs: ["list", "watch", "create", "patch", "delete"]
   - apiGroups: [""]
     resources: ["persistentvolumeclaims"]
     verbs: ["list", "watch", "create", "update", "patch"]
