@@ -161,7 +161,6 @@ async function objects(): Promise<number> {
 
 interface Sample { syncSeconds: number; rssAfterSync: number; heapAfterSync: number; rss: number; heap: number; cpuPerMinute: number; kcmRss: number; kcmCpuPerMinute: number }
 
-
 /** Restarts the operator with `controllers`, times its sync, then samples it and kube-controller-manager. */
 async function measure(kubeconfig: string, controllers: string, script: string = entry): Promise<Sample> {
   if (operator) await operator.stop();

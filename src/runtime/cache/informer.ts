@@ -51,8 +51,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   private synced = false;
   private running: Promise<void> | undefined;
   private relisting: Map<string, T> | undefined;
-  /** What the store keeps: the union of the watches' fields (set by the constructor); fixed once the informer runs. */
-  private projection: Projection | undefined;
+  /** What the store keeps: the union of the watches' fields; fixed once the informer runs. */
+  private projection: Projection;
 
   constructor(
     client: Client,
@@ -65,7 +65,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.options = options;
     this.log = (context.logger ?? silentLogger).child({ informer: `${gvk.kind}.${apiVersionOf(gvk)}` });
     this.metrics = context.metrics;
-    this.keep(options.fields ?? 'whole');
+    this.projection = options.fields ?? 'whole';
   }
 
   /**
@@ -74,12 +74,11 @@ export class Informer<T extends KubeObject = KubeObject> {
    * error, reported at once rather than as fields silently missing later.
    */
   keep(projection: Projection): void {
-    const current = this.projection;
-    if (current !== undefined && covers(current, projection)) return;
+    if (covers(this.projection, projection)) return;
     if (this.running) {
       throw new Error(`${this.gvk.kind} informer already runs with fewer fields than a new watch reads: declare its fields before the cache starts`);
     }
-    this.projection = current === undefined ? projection : unionOf(current, projection);
+    this.projection = unionOf(this.projection, projection);
   }
 
   /**
@@ -169,7 +168,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private transform(obj: T): T {
-    const kept = project(stripBulk(obj) as T, this.projection ?? 'whole');
+    const kept = project(stripBulk(obj) as T, this.projection);
     return this.options.transform ? this.options.transform(kept) : kept;
   }
 
