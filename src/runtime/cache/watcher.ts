@@ -5,21 +5,28 @@
 //
 // A relist is reported as init → initApply… → initDone so the reflector can replace its store and
 // derive exact add/update/delete deltas (kube-rs's watcher protocol).
-import { ApiError, isGone } from '../client/errors.ts';
-import type { Client, WatchEvent } from '../client/client.ts';
+//
+// What to do after each outcome is decided by the pure state machine in watcher-state.ts; this file
+// only carries it out: requests, the inactivity timer, backoff sleeps, logs and metrics.
+import type { Client } from '../client/client.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import type { RuntimeMetrics } from '../metrics/metrics.ts';
-import { apiVersionOf, type GroupVersionKind, type KubeObject } from '../types.ts';
+import type { GroupVersionKind, KubeObject } from '../types.ts';
 import { Backoff } from '../util/backoff.ts';
 import { sleep } from '../util/sleep.ts';
+import {
+  initialState,
+  resourceName,
+  step,
+  type Restart,
+  type WatcherAction,
+  type WatcherEvent,
+  type WatcherInput,
+  type WatcherState,
+} from './watcher-state.ts';
 
-export type WatcherEvent<T> =
-  | { type: 'init' }
-  | { type: 'initApply'; object: T }
-  | { type: 'initDone' }
-  | { type: 'apply'; object: T }
-  | { type: 'delete'; object: T };
+export type { WatcherEvent };
 
 export interface WatcherOptions {
   gvk: GroupVersionKind;
@@ -47,8 +54,11 @@ const defaults = {
   backoff: { initialMs: 200, maxMs: 30_000 },
 };
 
-class Stalled extends Error {}
-class Expired extends Error {}
+/** An open watch, read one event at a time. */
+interface Stream {
+  next(): Promise<WatcherInput>;
+  close(): Promise<void>;
+}
 
 /** Runs until `signal` aborts, passing every event to `emit` (synchronously, in order). */
 export async function runWatcher<T extends KubeObject>(
@@ -58,129 +68,111 @@ export async function runWatcher<T extends KubeObject>(
   emit: (event: WatcherEvent<T>) => void,
 ): Promise<void> {
   const log = options.logger ?? silentLogger;
-  const resource = `${options.gvk.kind.toLowerCase()}.${apiVersionOf(options.gvk)}`;
+  const resource = resourceName(options.gvk);
   const backoff = new Backoff(options.backoff ?? defaults.backoff);
   const [minTimeout, maxTimeout] = options.watchTimeoutSeconds ?? defaults.watchTimeoutSeconds;
   const inactivityMs = options.inactivityTimeoutMs ?? defaults.inactivityTimeoutMs;
-  const restarted = (reason: string) => options.metrics?.watchRestarts.inc({ resource, reason });
   const selectors = {
     ...(options.namespace ? { namespace: options.namespace } : {}),
     ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
     ...(options.fieldSelector ? { fieldSelector: options.fieldSelector } : {}),
   };
 
-  let resourceVersion: string | undefined;
-
-  const list = async () => {
-    emit({ type: 'init' });
-    let cont: string | undefined;
-    let listVersion: string | undefined;
-    do {
+  const list = async (cont: string | undefined): Promise<WatcherInput> => {
+    try {
       const page = await client.list<T>(options.gvk, {
         ...selectors,
         limit: options.pageSize ?? defaults.pageSize,
         ...(cont ? { continue: cont } : {}),
       });
-      listVersion ??= page.metadata.resourceVersion;
-      for (const object of page.items) emit({ type: 'initApply', object: withKind(object, options.gvk) });
-      cont = page.metadata.continue;
-    } while (cont && !signal.aborted);
-    if (signal.aborted) return;
-    resourceVersion = listVersion;
-    emit({ type: 'initDone' });
-    log.debug({ resource, resourceVersion }, 'listed');
+      return { type: 'page', items: page.items, resourceVersion: page.metadata.resourceVersion, continue: page.metadata.continue };
+    } catch (error) {
+      return { type: 'failed', error };
+    }
   };
 
-  const watch = async () => {
-    const stream = new AbortController();
-    const abortStream = () => stream.abort();
-    signal.addEventListener('abort', abortStream, { once: true });
+  // The stream ends on the server's timeout, on `signal`, or when no event (bookmarks included) has
+  // come for `inactivityMs`: only the last is reported as stalled.
+  const watch = (resourceVersion: string | undefined): Stream => {
+    const opened = Date.now();
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    signal.addEventListener('abort', stop, { once: true });
     let stalled = false;
-    let timer = setTimeout(() => ((stalled = true), stream.abort()), inactivityMs);
-    const alive = () => {
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => ((stalled = true), stream.abort()), inactivityMs);
+      timer = setTimeout(() => ((stalled = true), abort.abort()), inactivityMs);
     };
-    try {
-      const timeoutSeconds = minTimeout + Math.floor(Math.random() * (maxTimeout - minTimeout + 1));
-      const events = client.watch(
-        options.gvk,
-        { ...selectors, resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
-        stream.signal,
-      );
-      for await (const event of events) {
-        alive();
-        handle(event);
-        backoff.reset();
-      }
-    } catch (err) {
-      if (stalled) throw new Stalled(`no event for ${inactivityMs} ms`);
-      throw err;
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', abortStream);
+    arm();
+    const timeoutSeconds = minTimeout + Math.floor(Math.random() * (maxTimeout - minTimeout + 1));
+    const events = client.watch(options.gvk, { ...selectors, resourceVersion, allowWatchBookmarks: true, timeoutSeconds }, abort.signal);
+    return {
+      async next() {
+        try {
+          const read = await events.next();
+          if (read.done) return { type: 'closed', openForMs: Date.now() - opened };
+          arm();
+          return { type: 'event', event: read.value };
+        } catch (error) {
+          return stalled ? { type: 'stalled' } : { type: 'failed', error };
+        }
+      },
+      async close() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', stop);
+        // Ends the request if the stream is still open (after an in-stream ERROR); a no-op otherwise.
+        await events.return(undefined).catch(() => undefined);
+      },
+    };
+  };
+
+  const report = ({ reason, error }: Restart, from: WatcherState, delay: number) => {
+    const resourceVersion = 'resourceVersion' in from ? from.resourceVersion : undefined;
+    if (reason === 'gone') log.info({ resource, resourceVersion }, 'resource version expired; relisting');
+    if (reason === 'stalled') log.warn({ resource, resourceVersion }, `watch stalled (no event for ${inactivityMs} ms); reconnecting`);
+    if (reason === 'error') log.warn({ resource, err: error?.message, retryInMs: Math.round(delay) }, 'watch failed; retrying');
+    options.metrics?.watchRestarts.inc({ resource, reason });
+  };
+
+  let stream: Stream | undefined;
+  const perform = async (action: WatcherAction, delay: number): Promise<WatcherInput> => {
+    if (action.type === 'read' && stream) {
+      // The stream delivered an event: it is healthy, so the next failure starts the backoff over.
+      backoff.reset();
+      return stream.next();
+    }
+    await stream?.close();
+    stream = undefined;
+    switch (action.type) {
+      case 'list':
+        return list(action.continue);
+      case 'watch':
+        stream = watch(action.resourceVersion);
+        return stream.next();
+      case 'read':
+        throw new Error('watcher: read with no stream open');
+      case 'backoff':
+        await sleep(delay, signal);
+        return { type: 'ready' };
     }
   };
 
-  const handle = (event: WatchEvent) => {
-    const object = event.object as T;
-    switch (event.type) {
-      case 'ADDED':
-      case 'MODIFIED':
-        emit({ type: 'apply', object: withKind(object, options.gvk) });
-        break;
-      case 'DELETED':
-        emit({ type: 'delete', object: withKind(object, options.gvk) });
-        break;
-      case 'BOOKMARK':
-        break;
-      case 'ERROR': {
-        const status = event.object as { code?: number; reason?: string; message?: string };
-        if (status.code === 410) throw new Expired(status.message ?? 'resource version expired');
-        throw new ApiError(status.code ?? 500, status.reason ?? 'InternalError', `watch ${resource}: ${status.message}`);
+  let state = initialState;
+  let input: WatcherInput = { type: 'ready' };
+  try {
+    while (!signal.aborted) {
+      const out = step<T>(state, input, options.gvk);
+      const delay = out.action.type === 'backoff' ? backoff.next() : 0;
+      if (out.restart) report(out.restart, state, delay);
+      for (const event of out.emit) emit(event);
+      if (state.phase === 'listing' && out.state.phase === 'watching') {
+        log.debug({ resource, resourceVersion: out.state.resourceVersion }, 'listed');
       }
+      state = out.state;
+      input = await perform(out.action, delay);
     }
-    const rv = object?.metadata?.resourceVersion;
-    if (rv) resourceVersion = rv;
-  };
-
-  while (!signal.aborted) {
-    try {
-      if (resourceVersion === undefined) await list();
-      if (signal.aborted) break;
-      const opened = Date.now();
-      await watch();
-      if (signal.aborted) break;
-      // The server closed the stream (its timeout): re-watch from where we are, at once, unless it
-      // closes as soon as it opens, which would otherwise spin.
-      restarted('closed');
-      if (Date.now() - opened < 1000) await sleep(backoff.next(), signal);
-    } catch (err) {
-      if (signal.aborted) break;
-      if (err instanceof Expired || isGone(err)) {
-        log.info({ resource, resourceVersion }, 'resource version expired; relisting');
-        restarted('gone');
-        resourceVersion = undefined;
-        continue;
-      }
-      if (err instanceof Stalled) {
-        log.warn({ resource, resourceVersion }, `watch stalled (${err.message}); reconnecting`);
-        restarted('stalled');
-        continue;
-      }
-      const delay = backoff.next();
-      log.warn({ resource, err: (err as Error).message, retryInMs: Math.round(delay) }, 'watch failed; retrying');
-      restarted('error');
-      await sleep(delay, signal);
-    }
+  } finally {
+    await stream?.close();
   }
-}
-
-/** List items carry no apiVersion/kind; give every object its own, so handlers need not know the list. */
-function withKind<T extends KubeObject>(object: T, gvk: GroupVersionKind): T {
-  if (!object.kind) {
-    object.apiVersion = apiVersionOf(gvk);
-    object.kind = gvk.kind;
-  }
-  return object;
 }
