@@ -156,14 +156,24 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /** Replaces the store with a fresh list, telling handlers only what differs. */
   private replace(fresh: Map<string, T>): void {
-    const initial = !this.synced;
-    for (const key of [...this.store.keys()]) {
-      if (!fresh.has(key)) this.dispatch('onDelete', this.store.delete(key)!);
-    }
-    for (const obj of fresh.values()) {
-      const old = this.store.set(obj);
-      if (!old) this.dispatch('onAdd', obj, initial);
-      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.dispatch('onUpdate', old, obj);
+    for (const change of relistDiff(this.store, fresh, !this.synced)) {
+      switch (change.type) {
+        case 'delete':
+          this.store.delete(change.key);
+          this.dispatch('onDelete', change.old);
+          break;
+        case 'add':
+          this.store.set(change.obj);
+          this.dispatch('onAdd', change.obj, change.initial);
+          break;
+        case 'update':
+          this.store.set(change.obj);
+          this.dispatch('onUpdate', change.old, change.obj);
+          break;
+        case 'same':
+          this.store.set(change.obj);
+          break;
+      }
     }
   }
 
@@ -189,4 +199,35 @@ export class Informer<T extends KubeObject = KubeObject> {
       this.log.error({ err }, `event handler ${kind} failed`);
     }
   }
+}
+
+/** One difference between the store and a fresh list, as handlers are told it. */
+export type RelistChange<T> =
+  | { type: 'delete'; key: string; old: T }
+  | { type: 'add'; obj: T; initial: boolean }
+  | { type: 'update'; old: T; obj: T }
+  /** Same resourceVersion: nothing to tell, but the store still takes the fresh copy. */
+  | { type: 'same'; obj: T };
+
+/**
+ * What a relist changed: every stored key missing from `fresh` is deleted (first, in store order),
+ * then each fresh object, in list order, is an add, an update (its resourceVersion moved) or the same.
+ * `initial` marks the adds of the first list, which handlers may treat as the starting picture.
+ */
+export function relistDiff<T extends KubeObject>(
+  stored: { keys(): Iterable<string>; get(key: string): T | undefined },
+  fresh: ReadonlyMap<string, T>,
+  initial: boolean,
+): RelistChange<T>[] {
+  const changes: RelistChange<T>[] = [];
+  for (const key of stored.keys()) {
+    if (!fresh.has(key)) changes.push({ type: 'delete', key, old: stored.get(key)! });
+  }
+  for (const [key, obj] of fresh) {
+    const old = stored.get(key);
+    if (!old) changes.push({ type: 'add', obj, initial });
+    else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) changes.push({ type: 'update', old, obj });
+    else changes.push({ type: 'same', obj });
+  }
+  return changes;
 }
