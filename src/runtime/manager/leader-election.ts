@@ -157,7 +157,11 @@ export class LeaderElector {
       const mine = held.holderIdentity === identity;
       if (held.holderIdentity && !mine) {
         const expiry = this.observed!.at + (held.leaseDurationSeconds ?? 15) * 1000;
-        if (this.opts.clock.now() < expiry) return false;
+        if (this.opts.clock.now() < expiry) {
+          // As client-go (at V(4)); also what tests wait for to know a candidate has tried and yielded.
+          this.log.debug({ holder: held.holderIdentity }, 'lease is held by another candidate and has not yet expired');
+          return false;
+        }
       }
       const transitions = (held.leaseTransitions ?? 0) + (mine ? 0 : 1);
       this.lease = await this.client.update<Lease>({
