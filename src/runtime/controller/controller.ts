@@ -1,19 +1,19 @@
 // A controller: a work queue of object keys fed by watch events, and N workers calling the reconciler.
 // The queue guarantees one worker per key at a time; results and errors map to requeues exactly as in
-// controller-runtime, and nothing a reconciler throws can stop the workers.
+// controller-runtime (outcome.ts decides), and nothing a reconciler throws can stop the workers.
 import { randomUUID } from 'node:crypto';
-import { isConflict } from '../client/errors.ts';
 import type { Informer } from '../cache/informer.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
-import type { RuntimeMetrics, ReconcileResult } from '../metrics/metrics.ts';
+import type { RuntimeMetrics } from '../metrics/metrics.ts';
 import { defaultControllerRateLimiter, type RateLimiter } from '../queue/rate-limiter.ts';
 import { WorkQueue } from '../queue/workqueue.ts';
 import { parseRequestKey, requestKey, type KubeObject, type Request } from '../types.ts';
 import { realClock, type Clock } from '../util/clock.ts';
 import type { MapFunc } from './handler.ts';
+import { outcomeOf, type Settled } from './outcome.ts';
 import { passes, type Predicate } from './predicate.ts';
-import { TerminalError, type Reconciler, type Result } from './reconciler.ts';
+import type { Reconciler } from './reconciler.ts';
 
 export interface ControllerOptions {
   maxConcurrentReconciles?: number;
@@ -125,40 +125,31 @@ export class Controller {
     const labels = { controller: this.name };
     const started = performance.now();
     this.metrics?.activeWorkers.inc(labels);
-    let outcome: ReconcileResult;
+    let settled: Settled;
     try {
-      const result: Result = (await this.reconciler.reconcile(request, { signal, log })) ?? {};
-      if (result.requeueAfterMs !== undefined && result.requeueAfterMs > 0) {
-        this.queue.forget(key);
-        this.queue.addAfter(key, result.requeueAfterMs);
-        outcome = 'requeue_after';
-      } else if (result.requeue) {
-        this.queue.addRateLimited(key);
-        outcome = 'requeue';
-      } else {
-        this.queue.forget(key);
-        outcome = 'success';
-      }
-    } catch (err) {
-      if (isConflict(err)) {
-        // Optimistic concurrency: our cache was behind. Not a failure; try again with fresh state.
-        outcome = 'requeue';
-        this.queue.addRateLimited(key);
-        log.debug({ err: (err as Error).message }, 'conflict; requeueing');
-      } else {
-        outcome = 'error';
-        this.metrics?.reconcileErrors.inc(labels);
-        if (err instanceof TerminalError) {
-          this.queue.forget(key);
-          log.error({ err }, 'reconcile failed terminally; not retrying');
-        } else if (!signal.aborted) {
-          this.queue.addRateLimited(key);
-          log.error({ err, retries: this.queue.numRequeues(key) }, 'reconcile failed; retrying with backoff');
-        }
-      }
+      settled = { result: await this.reconciler.reconcile(request, { signal, log }) };
+    } catch (error) {
+      settled = { error };
     } finally {
       this.metrics?.activeWorkers.dec(labels);
     }
+    const { result: outcome, queue, error, log: line } = outcomeOf(settled, signal.aborted);
+    if (error) this.metrics?.reconcileErrors.inc(labels);
+    switch (queue.type) {
+      case 'forget':
+        this.queue.forget(key);
+        break;
+      case 'addAfter':
+        this.queue.forget(key);
+        this.queue.addAfter(key, queue.ms);
+        break;
+      case 'addRateLimited':
+        this.queue.addRateLimited(key);
+        break;
+      case 'none':
+        break;
+    }
+    if (line) log[line.level]({ ...line.fields, ...(line.retries ? { retries: this.queue.numRequeues(key) } : {}) }, line.message);
     this.metrics?.reconcileTotal.inc({ ...labels, result: outcome });
     this.metrics?.reconcileTime.observe(labels, (performance.now() - started) / 1000);
     // Contract: every reconcile, whatever its outcome, ends with exactly this one debug line, carrying
