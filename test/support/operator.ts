@@ -19,6 +19,8 @@ export interface OperatorProcess {
   child: ChildProcess;
   exited: Promise<number | null>;
   output(): string;
+  /** Its stdout alone: the JSON log lines, never split by a write to stderr. */
+  stdout(): string;
   metricsPort: number;
   probePort: number;
   /** SIGTERM and wait for the exit code. */
@@ -46,13 +48,18 @@ export async function runOperator(
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  child.stdout.on('data', (d) => (output += d));
+  let stdout = '';
+  child.stdout.on('data', (d) => {
+    output += d;
+    stdout += d;
+  });
   child.stderr.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const op: OperatorProcess = {
     child,
     exited,
     output: () => output,
+    stdout: () => stdout,
     metricsPort,
     probePort,
     stop: async () => {

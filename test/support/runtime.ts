@@ -1,9 +1,11 @@
 // Test support for code that uses the runtime against the shared test control plane.
 import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
 import { Client } from '../../src/runtime/client/client.ts';
 import { connectWith } from '../../src/runtime/client/connection.ts';
 import { loadKubeconfig } from '../../src/runtime/client/kubeconfig.ts';
 import { RestClient } from '../../src/runtime/client/rest.ts';
+import type { Logger } from '../../src/runtime/log.ts';
 import type { RuntimeMetrics } from '../../src/runtime/metrics/metrics.ts';
 import { kubeconfigPath } from './kube.ts';
 
@@ -42,4 +44,17 @@ export async function testNamespace(client: Client, prefix = 'test'): Promise<st
 /** Deletes a test namespace and, through the namespace controller, everything in it. */
 export async function deleteNamespace(client: Client, name: string | undefined): Promise<void> {
   if (name) await client.delete(NAMESPACE, '', name);
+}
+
+/**
+ * A logger that keeps what it logs (JSON lines, as the operator writes them), for tests that read a
+ * component's log as evidence (e.g. test/support/reconciles.ts).
+ */
+export function captureLogger(level = 'debug'): { logger: Logger; text(): string } {
+  let text = '';
+  const logger = pino(
+    { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label: string) => ({ level: label }) } },
+    { write: (line: string) => void (text += line) },
+  );
+  return { logger, text: () => text };
 }
