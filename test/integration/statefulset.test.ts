@@ -2,7 +2,6 @@
 // pods simulated by kwok (sim.tentacle.dev/ready: "false" keeps a pod unready), volumes pre-bound.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '../../src/runtime/client/client.ts';
 import { Informer } from '../../src/runtime/cache/informer.ts';
 import { STATEFULSET, type StatefulSet, type StatefulSetSpec } from '../../src/api/apps/types.ts';
@@ -10,6 +9,7 @@ import { CONTROLLER_REVISION, POD, PVC } from '../../src/api/core/types.ts';
 import type { ControllerRevision, PersistentVolumeClaim, Pod } from '../../src/api/core/types.ts';
 import { deleteNamespace, testClient, testNamespace } from '../support/runtime.ts';
 import { runOperator, type OperatorProcess } from '../support/operator.ts';
+import { reconciledAfterNow } from '../support/reconciles.ts';
 import { deleteStorageClass, deleteVolumes, preBoundVolumes, storageClass } from '../support/volumes.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -36,6 +36,8 @@ describe('StatefulSet controller', { timeout: 600_000 }, () => {
   const histories = new Map<string, PodHistory>();
   const volumes: string[] = [];
   const storageClassName = `tsts-expandable-${process.pid}`;
+  // Debug: the operator's log then has a line per reconcile, which reconciledAfterNow reads.
+  const operatorArgs = () => ['--controllers=statefulset', `--namespace=${namespace}`, '--log-level=debug'];
 
   const isReady = (p: Pod) => p.status?.phase === 'Running' && !!p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
   const track = (p: Pod) => {
@@ -67,7 +69,7 @@ describe('StatefulSet controller', { timeout: 600_000 }, () => {
     void pods.run(stop.signal);
     await pods.waitForSync();
     await storageClass(client, storageClassName, true);
-    operator = await runOperator(['--controllers=statefulset', `--namespace=${namespace}`]);
+    operator = await runOperator(operatorArgs());
   });
 
   after(async () => {
@@ -105,6 +107,11 @@ describe('StatefulSet controller', { timeout: 600_000 }, () => {
   const livePods = (set: string) =>
     pods.store.list({ namespace }).filter((p) => new RegExp(`^${set}-\\d+$`).test(p.metadata.name!)).sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
   const patchSet = (name: string, patch: unknown) => client.patch(STATEFULSET, namespace, name, patch, 'merge');
+  /** The set's pods as the API server has them now (the test's informer may not have caught up). */
+  const podsNow = async (set: string) =>
+    (await client.list<Pod>(POD, { namespace })).items.filter((p) => new RegExp(`^${set}-\\d+$`).test(p.metadata.name!)).sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
+  /** Proof that the controller has reconciled the set since now, before asserting that it did nothing. */
+  const reconciled = (set: string) => reconciledAfterNow(() => operator.stdout(), client, { controller: 'statefulset', gvk: STATEFULSET, namespace, name: set });
 
   /** Each pod i > 0 was first seen only after pod i-1 was seen Ready. */
   const assertOrderedCreation = (set: string, replicas: number) => {
@@ -150,17 +157,22 @@ describe('StatefulSet controller', { timeout: 600_000 }, () => {
 
   test('an unready pod halts the rollout', async () => {
     await client.create(newSet('halt', { replicas: 3 }, { 'sim.tentacle.dev/ready': 'false' }));
-    await waitFor(async () => (await getSet('halt')).status?.replicas === 1, { what: 'halt-0 created' });
-    await sleep(3000);
-    assert.deepEqual(livePods('halt').map((p) => p.metadata.name), ['halt-0'], 'nothing after an unready pod');
+    // As far as halt-0 gets: Running, never Ready.
+    const halt0 = await waitFor(async () => {
+      const pod = await client.find<Pod>(POD, namespace, 'halt-0');
+      return pod?.status?.phase === 'Running' ? pod : undefined;
+    }, { what: 'halt-0 Running' });
+    await reconciled('halt');
+    assert.deepEqual((await podsNow('halt')).map((p) => p.metadata.name), ['halt-0'], 'nothing after an unready pod');
     const set = await getSet('halt');
     assert.equal(set.status?.readyReplicas ?? 0, 0);
     // As upstream, fixing the template is not enough: the broken pod must be deleted by hand (the
     // documented "forced rollback"), then it comes back from the new template and the rollout goes on.
     await patchSet('halt', { spec: { template: { metadata: { annotations: { 'sim.tentacle.dev/ready': 'true' } } } } });
     await waitFor(async () => (await getSet('halt')).status?.observedGeneration === 2 || undefined, { what: 'new template seen' });
-    await sleep(1000);
-    assert.deepEqual(livePods('halt').map((p) => p.metadata.name), ['halt-0'], 'an unhealthy pod is not replaced on its own');
+    await reconciled('halt');
+    const kept = await podsNow('halt');
+    assert.deepEqual(kept.map((p) => [p.metadata.name, p.metadata.uid, p.metadata.deletionTimestamp]), [['halt-0', halt0.metadata.uid, undefined]], 'an unhealthy pod is not replaced on its own');
     await client.delete(POD, namespace, 'halt-0');
     await readySet('halt', 3);
     assertOrderedCreation('halt', 3);
@@ -241,13 +253,16 @@ describe('StatefulSet controller', { timeout: 600_000 }, () => {
   test('OnDelete updates a pod only when it is deleted', async () => {
     await client.create(newSet('ondel', { replicas: 2, updateStrategy: { type: 'OnDelete' } }));
     const v1 = (await readySet('ondel', 2)).status!.updateRevision!;
+    const original = (await podsNow('ondel')).map((p) => [p.metadata.name, p.metadata.uid, v1]);
     await patchSet('ondel', { spec: { template: { metadata: { annotations: { version: '2' } } } } });
     const v2 = (await waitFor(async () => {
       const s = await getSet('ondel');
       return s.status?.updateRevision !== v1 && s.status?.observedGeneration === s.metadata.generation ? s : undefined;
     }, { what: 'new update revision' })).status!.updateRevision!;
-    await sleep(1500);
-    assert.ok(livePods('ondel').every((p) => p.metadata.labels?.['controller-revision-hash'] === v1), 'no pod replaced on its own');
+    await reconciled('ondel');
+    const now = await podsNow('ondel');
+    assert.ok(now.every((p) => !p.metadata.deletionTimestamp), 'no pod deleted on its own');
+    assert.deepEqual(now.map((p) => [p.metadata.name, p.metadata.uid, p.metadata.labels?.['controller-revision-hash']]), original, 'no pod replaced on its own');
     await client.delete(POD, namespace, 'ondel-0');
     await waitFor(() => livePods('ondel').find((p) => p.metadata.name === 'ondel-0' && p.metadata.labels?.['controller-revision-hash'] === v2 && isReady(p)), {
       what: 'ondel-0 recreated at the update revision',
@@ -337,7 +352,7 @@ describe('StatefulSet controller', { timeout: 600_000 }, () => {
     await client.create(newSet('crash', { replicas: 6 }));
     await waitFor(() => livePods('crash').length >= 2 || undefined, { what: 'rollout under way' });
     await operator.kill();
-    operator = await runOperator(['--controllers=statefulset', `--namespace=${namespace}`]);
+    operator = await runOperator(operatorArgs());
     await readySet('crash', 6);
     assertOrderedCreation('crash', 6);
     const all = historyOf('crash');
@@ -347,7 +362,7 @@ describe('StatefulSet controller', { timeout: 600_000 }, () => {
     await patchSet('crash', { spec: { template: { metadata: { annotations: { version: '2' } } } } });
     await waitFor(() => historyOf('crash').filter((h) => h.terminating !== undefined).length >= 2 || undefined, { what: 'update under way' });
     await operator.kill();
-    operator = await runOperator(['--controllers=statefulset', `--namespace=${namespace}`]);
+    operator = await runOperator(operatorArgs());
     await waitFor(async () => {
       const s = await getSet('crash');
       return s.status?.updatedReplicas === 6 && s.status.readyReplicas === 6 && s.status.currentRevision === s.status.updateRevision;
