@@ -8,6 +8,7 @@ import { isConditionTrue } from '../../src/runtime/util/conditions.ts';
 import { JOB, POD, type Job, type Pod } from '../../src/api/batch/types.ts';
 import { deleteNamespace, testClient, testNamespace } from '../support/runtime.ts';
 import { runOperator, type OperatorProcess } from '../support/operator.ts';
+import { reconciledAfterNow } from '../support/reconciles.ts';
 import { waitFor } from '../support/wait.ts';
 
 const EVENTS = { group: 'events.k8s.io', version: 'v1', kind: 'Event' };
@@ -20,6 +21,8 @@ describe('Job controller', { timeout: 300_000 }, () => {
   let pods: Informer<Pod>;
   /** Per job: UIDs of every pod ever seen, and the most pods active at one instant. */
   const seen = new Map<string, { uids: Set<string>; active: Set<string>; maxActive: number; created: number[] }>();
+  // Debug: the operator's log then has a line per reconcile, which reconciledAfterNow reads.
+  const operatorArgs = () => ['--controllers=job', `--namespace=${namespace}`, '--log-level=debug'];
 
   const isActive = (p: Pod) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
   const track = (p: Pod) => {
@@ -41,7 +44,7 @@ describe('Job controller', { timeout: 300_000 }, () => {
     pods.addHandler({ onAdd: track, onUpdate: (_o, p) => track(p), onDelete: (p) => seen.get(p.metadata.labels?.['batch.tentacle.dev/job-name'] ?? '')?.active.delete(p.metadata.uid!) });
     void pods.run(stop.signal);
     await pods.waitForSync();
-    operator = await runOperator(['--controllers=job', `--namespace=${namespace}`]);
+    operator = await runOperator(operatorArgs());
   });
 
   after(async () => {
@@ -67,6 +70,8 @@ describe('Job controller', { timeout: 300_000 }, () => {
     },
   });
 
+  const podsOf = async (job: string) =>
+    (await client.list<Pod>(POD, { namespace, labelSelector: `batch.tentacle.dev/job-name=${job}` })).items;
   const finished = (name: string, type: 'Complete' | 'Failed', timeoutMs = 60_000) =>
     waitFor(async () => {
       const job = await client.get<Job>(JOB, namespace, name);
@@ -136,7 +141,8 @@ describe('Job controller', { timeout: 300_000 }, () => {
       const job = await client.get<Job>(JOB, namespace, 'paused');
       return isConditionTrue(job.status?.conditions, 'Suspended') ? job : undefined;
     }, { what: 'Suspended condition' });
-    await new Promise((r) => setTimeout(r, 2_000));
+    await reconciledAfterNow(() => operator.stdout(), client, { controller: 'job', gvk: JOB, namespace, name: 'paused' });
+    assert.deepEqual(await podsOf('paused'), [], 'no pods while suspended');
     assert.equal(seen.get('paused'), undefined, 'no pods while suspended');
     await client.patch(JOB, namespace, 'paused', { spec: { suspend: false } }, 'merge');
     const job = await finished('paused', 'Complete');
@@ -151,8 +157,6 @@ describe('Job controller', { timeout: 300_000 }, () => {
     await waitFor(async () => (await client.find(JOB, namespace, 'short-lived')) === undefined, { what: 'TTL deletion' });
   });
 
-  const podsOf = async (job: string) =>
-    (await client.list<Pod>(POD, { namespace, labelSelector: `batch.tentacle.dev/job-name=${job}` })).items;
   const running = (name: string, count: number) =>
     waitFor(async () => ((await client.get<Job>(JOB, namespace, name)).status?.active ?? 0) === count, { what: `${count} active pods of ${name}` });
 
@@ -185,7 +189,7 @@ describe('Job controller', { timeout: 300_000 }, () => {
       const list = await podsOf('while-down');
       return list.length === 2 && list.every((p) => p.metadata.deletionTimestamp && p.metadata.finalizers?.length);
     }, { what: 'the pods Terminating, held by the tracking finalizer' });
-    operator = await runOperator(['--controllers=job', `--namespace=${namespace}`]);
+    operator = await runOperator(operatorArgs());
     await waitFor(async () => (await podsOf('while-down')).length === 0, { what: 'the pods released and gone', timeoutMs: 60_000 });
   });
 
@@ -195,8 +199,9 @@ describe('Job controller', { timeout: 300_000 }, () => {
       what: 'some completions',
     });
     await operator.kill();
-    await new Promise((r) => setTimeout(r, 2_000)); // pods keep finishing while nobody counts
-    operator = await runOperator(['--controllers=job', `--namespace=${namespace}`]);
+    // Pods keep finishing while nobody counts: wait until every pod left running has finished, uncounted.
+    await waitFor(async () => (await podsOf('crash')).every((p) => !isActive(p)), { what: 'the running pods of crash finished while the operator is down' });
+    operator = await runOperator(operatorArgs());
     const job = await finished('crash', 'Complete', 120_000);
     assert.equal(job.status?.succeeded, 20);
     assert.equal(job.status?.failed ?? 0, 0);
