@@ -15,6 +15,7 @@ import type { Deployment, PersistentVolume, PersistentVolumeClaim, StorageClass 
 import { NFS_PROVISIONER, type NFSProvisioner, type NFSProvisionerSpec } from '../../src/api/storage/types.ts';
 import { deleteNamespace, testClient, testNamespace } from '../support/runtime.ts';
 import { runOperator, type OperatorProcess } from '../support/operator.ts';
+import { reconciledAfterNow } from '../support/reconciles.ts';
 import { waitFor } from '../support/wait.ts';
 
 const EVENTS = { group: 'events.k8s.io', version: 'v1', kind: 'Event' };
@@ -27,7 +28,8 @@ describe('NFS provisioner (local mode)', { timeout: 600_000 }, () => {
   let operator: OperatorProcess;
   const suffix = randomBytes(3).toString('hex');
   const provisioners: string[] = [];
-  const args = () => ['--controllers=statefulset,nfs', `--nfs-local-exports=${exportsDir}`, `--namespace=${namespace}`];
+  // Debug: the operator's log then has a line per reconcile, which reconciledAfterNow reads.
+  const args = () => ['--controllers=statefulset,nfs', `--nfs-local-exports=${exportsDir}`, `--namespace=${namespace}`, '--log-level=debug'];
 
   before(async () => {
     client = await testClient();
@@ -143,7 +145,7 @@ describe('NFS provisioner (local mode)', { timeout: 600_000 }, () => {
     for (const s of setups) {
       if (s.expect === 'untouched') {
         await waitFor(async () => (await client.get<PersistentVolume>(PV, '', s.pv)).status?.phase === 'Released', { what: 'Released' });
-        await new Promise((r) => setTimeout(r, 1500));
+        await reconciledAfterNow(() => operator.stdout(), client, { controller: 'nfs-volumes', gvk: PV, namespace: '', name: s.pv });
         assert.ok(await client.find(PV, '', s.pv), 'a Retain volume stays');
         assert.ok(existsSync(join(s.root, s.dir, 'data.txt')));
         continue;
