@@ -2,7 +2,6 @@
 // docs/design.md (hack/cluster/stages.yaml), finalizers on deleted pods, and ServiceAccount tokens
 // with RBAC.
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { create, getObject, kubectl, kubeRequest, useNamespace } from '../support/kube.ts';
 import { waitFor } from '../support/wait.ts';
@@ -47,6 +46,21 @@ function waitPod(name: string, what: string, pred: (pod: any) => boolean, timeou
 }
 
 const phase = (p: string) => (pod: any) => pod.status?.phase === p;
+const isReady = (pod: any) => condition(pod, 'Ready')?.status === 'True';
+
+/**
+ * Proof that kwok has got past the pods' present state, before asserting that it did nothing to one:
+ * a witness pod, created now, that kwok brings through the stages `opts` select until `until` holds.
+ * kwok sees the witness's events after those of every pod changed before, and the witness's stages
+ * fire later than the same stages, or shorter ones, would have fired for a pod in the state it had
+ * before. The default witness goes through pod-start and pod-ready (0.5 s), the longest fixed delay
+ * of stages.yaml; a duration-based stage needs a witness with that duration.
+ */
+async function kwokPast(witness: string, opts: PodOpts = {}, until: [string, (pod: any) => boolean] = ['Ready', isReady]): Promise<void> {
+  await createPod(witness, opts);
+  await waitPod(witness, `${until[0]} (witness)`, until[1]);
+}
+
 const seconds = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 1000;
 
 test('three kwok nodes are Ready, untainted, with large capacity', async () => {
@@ -108,7 +122,7 @@ describe('pod simulation', { concurrency: true }, () => {
     assert.ok(ran >= 2 && ran <= 5, `container ran ${ran}s (duration 3s)`);
     assert.equal(condition(done, 'Ready')?.status, 'False');
     // Terminal stays terminal.
-    await sleep(1500);
+    await kwokPast('never-ok-witness');
     assert.equal((await getPod('never-ok')).status.phase, 'Succeeded');
   });
 
@@ -153,7 +167,8 @@ describe('pod simulation', { concurrency: true }, () => {
   test('ready "false": Running but never Ready', async () => {
     await createPod('not-ready', { annotations: { 'sim.tentacle.dev/ready': 'false' } });
     await waitPod('not-ready', 'Running', phase('Running'));
-    await sleep(4000);
+    // A pod without the annotation, Running later, gets Ready: pod-ready has had its chance at this one.
+    await kwokPast('not-ready-witness');
     const pod = await getPod('not-ready');
     assert.equal(pod.status.phase, 'Running');
     assert.equal(condition(pod, 'Ready')?.status, 'False');
@@ -164,8 +179,10 @@ describe('pod simulation', { concurrency: true }, () => {
 
   test('restartPolicy Always: still Running after a few seconds, gone after delete', async () => {
     await createPod('always', { annotations: { 'sim.tentacle.dev/duration': '1s' } });
-    await waitPod('always', 'Ready', (p) => condition(p, 'Ready')?.status === 'True');
-    await sleep(3000);
+    await waitPod('always', 'Ready', isReady);
+    // A Never pod with the same duration, started later, finishes: a stage that ended this one after
+    // its duration would have fired by then.
+    await kwokPast('always-witness', { restartPolicy: 'Never', annotations: { 'sim.tentacle.dev/duration': '1s' } }, ['Succeeded', phase('Succeeded')]);
     const pod = await getPod('always');
     assert.equal(pod.status.phase, 'Running');
     assert.equal(pod.status.containerStatuses[0].restartCount, 0);
@@ -186,8 +203,9 @@ describe('pod simulation', { concurrency: true }, () => {
     );
     assert.deepEqual(terminating.metadata.finalizers, [finalizer]);
     assert.ok(terminating.status.containerStatuses[0].state.terminated, 'container terminated');
-    // It stays, finalizer intact, while kwok has done its part (grace period 0).
-    await sleep(3000);
+    // It stays, finalizer intact, once kwok has done its part (pod-remove: grace period 0) and moved on.
+    await waitPod('held', 'grace period 0', (p) => p.metadata.deletionGracePeriodSeconds === 0, 15_000);
+    await kwokPast('held-witness');
     const held = await getPod('held');
     assert.ok(held, 'still there');
     assert.deepEqual(held.metadata.finalizers, [finalizer]);
@@ -202,7 +220,9 @@ describe('pod simulation', { concurrency: true }, () => {
     await createPod('held-done', { restartPolicy: 'Never', finalizers: [finalizer], annotations: { 'sim.tentacle.dev/duration': '200ms' } });
     await waitPod('held-done', 'Succeeded', phase('Succeeded'));
     await kubectl(['delete', 'pod', 'held-done', '-n', ns.name, '--wait=false']);
-    await sleep(2000);
+    // kwok has done its part (pod-remove: grace period 0) and moved on.
+    await waitPod('held-done', 'grace period 0', (p) => p.metadata.deletionGracePeriodSeconds === 0, 15_000);
+    await kwokPast('held-done-witness');
     const pod = await getPod('held-done');
     assert.ok(pod.metadata.deletionTimestamp);
     assert.equal(pod.status.phase, 'Succeeded');
