@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Client } from '../../src/runtime/client/client.ts';
 import { silentLogger } from '../../src/runtime/log.ts';
 import { Manager, type ManagerOptions } from '../../src/runtime/manager/manager.ts';
-import { deleteNamespace, kubeconfigPath, testClient, testNamespace } from '../support/runtime.ts';
+import { captureLogger, deleteNamespace, kubeconfigPath, testClient, testNamespace } from '../support/runtime.ts';
 import { waitFor } from '../support/wait.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 import { loadKubeconfig } from '../../src/runtime/client/kubeconfig.ts';
@@ -49,15 +49,30 @@ describe('leader election', { timeout: 120_000 }, () => {
 
   const leaderStatus = async (m: Manager) => (await m.metrics.leaderStatus.get()).values[0]?.value;
 
+  /**
+   * Waits until a candidate, logging to `log`, has tried for the Lease and yielded it to `holder`: the
+   * proof that it waits, where a pause would only show that it had not taken the Lease yet.
+   */
+  const yielded = (log: ReturnType<typeof captureLogger>, holder: string) =>
+    waitFor(
+      () =>
+        log
+          .text()
+          .split('\n')
+          .some((line) => line.includes('"lease is held by another candidate and has not yet expired"') && JSON.parse(line).holder === holder),
+      { what: `a candidate to find the Lease held by ${holder} and wait` },
+    );
+
   test('hands over without waiting for the lease to expire when the leader shuts down', async () => {
     const a = await manager('a', { leaderElectionID: 'handover' });
     const stopA = new AbortController();
     const runningA = a.start(stopA.signal);
     await a.elected;
-    const b = await manager('b', { leaderElectionID: 'handover' });
+    const logB = captureLogger();
+    const b = await manager('b', { leaderElectionID: 'handover', logger: logB.logger });
     const stopB = new AbortController();
     const runningB = b.start(stopB.signal);
-    await new Promise((r) => setTimeout(r, 3_000));
+    await yielded(logB, 'a');
     assert.equal(b.isLeader(), false, 'b waits while a holds the lease');
     assert.equal(await leaderStatus(a), 1);
     assert.equal(await leaderStatus(b), 0);
@@ -87,10 +102,11 @@ describe('leader election', { timeout: 120_000 }, () => {
     const stopA = new AbortController();
     const runningA = a.start(stopA.signal);
     await a.elected;
-    const b = await manager('b', { ...timings, leaderElectionID: 'cut' });
+    const logB = captureLogger();
+    const b = await manager('b', { ...timings, leaderElectionID: 'cut', logger: logB.logger });
     const stopB = new AbortController();
     const runningB = b.start(stopB.signal);
-    await new Promise((r) => setTimeout(r, 1_500));
+    await yielded(logB, 'a');
     assert.equal(b.isLeader(), false);
 
     const cutAt = Date.now();
