@@ -2,7 +2,7 @@
 SHELL := /usr/bin/env bash
 export PATH := $(CURDIR)/bin:$(PATH)
 
-.PHONY: all dev dev-real test deps deps-real-node deps-kind kind-e2e tools lint typecheck test-unit test-integration test-real-node build image stand-in-images docker-down chart-crds clean cluster-up cluster-down help
+.PHONY: all dev dev-real test deps deps-real-node deps-kind kind-e2e tools lint typecheck test-unit test-integration test-real-node build image stand-in-images docker-down chart-crds chaos clean cluster-up cluster-down help
 
 all: test
 
@@ -10,6 +10,7 @@ help:
 	@echo "make dev               control plane + CRDs + operator in the foreground (Ctrl-C stops all)"
 	@echo "make dev-real          control plane + a real node + the operator installed by its Helm chart (root)"
 	@echo "make test              lint, typecheck, unit, integration, real-node and kind e2e tests"
+	@echo "make chaos             the full chaos run (test/chaos): leader kills, API-server restarts, etcd compaction; CHAOS_RUNS=3 for three in a row"
 	@echo "make kind-e2e          the users' quick-start (hack/kind-e2e.sh) on a 3-node kind cluster, offline (root)"
 	@echo "make image             the operator image tentacle:dev (BuildKit; offline from a local Node base)"
 	@echo "make docker-down       stop the Docker engine that make image started"
@@ -55,6 +56,11 @@ test-unit: node_modules/.installed
 
 test-integration: deps
 	hack/test-integration.sh
+
+# The full chaos run (the short one is in test-integration); CHAOS_RUNS=N runs it N times in a row.
+CHAOS_RUNS ?= 1
+chaos: deps
+	node test/chaos/chaos.ts --runs $(CHAOS_RUNS)
 
 # Real containers on a real node (root): the chart's operator pods and the classic manifests.
 test-real-node: deps-real-node
