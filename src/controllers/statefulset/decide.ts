@@ -59,6 +59,8 @@ export interface StatefulSetObservation {
   pods: Pod[];
   /** A claim of this namespace by name, from the cache. */
   claim: (name: string) => PersistentVolumeClaim | undefined;
+  /** Every claim of this namespace, from the cache (resizing visits the claims that exist, not every ordinal). */
+  claims: () => PersistentVolumeClaim[];
   /** A StorageClass by name, from the cache (for resizing). */
   storageClass: (name: string) => StorageClass | undefined;
   /** The set with the template of the current / update revision, and those revisions' names. */
@@ -122,6 +124,13 @@ function countStatus(pods: Pod[], obs: StatefulSetObservation): Pick<StatefulSet
   return s;
 }
 
+/**
+ * Missing ordinals a Parallel round considers at most: upstream's Job controller caps a sync at 500
+ * pod creations the same way (MaxPodCreateDeletePerSync); upstream's StatefulSet controller has no cap
+ * and allocates a slot per replica, which a huge spec.replicas turns into an out-of-memory crash.
+ */
+export const MAX_MISSING_PER_SYNC = 500;
+
 export function decideStatefulSet(obs: StatefulSetObservation): StatefulSetDecision {
   const { set, now } = obs;
   const minReady = set.spec.minReadySeconds ?? 0;
@@ -131,12 +140,14 @@ export function decideStatefulSet(obs: StatefulSetObservation): StatefulSetDecis
   const events: StatefulSetEvent[] = [];
   const phases: StatefulSetAction[][] = [];
 
-  const existing: (Pod | undefined)[] = new Array<Pod | undefined>(replicaCount).fill(undefined);
+  // Sparse, by offset (ordinal − start): spec.replicas may be up to 2^31 − 1, far beyond the pods.
+  const existing = new Map<number, Pod>();
   const condemned: Pod[] = [];
   for (const pod of obs.pods) {
-    if (inOrdinalRange(pod, set)) existing[ordinalOf(pod) - start] = pod;
+    if (inOrdinalRange(pod, set)) existing.set(ordinalOf(pod) - start, pod);
     else if (ordinalOf(pod) >= 0) condemned.push(pod);
   }
+  const present = [...existing.keys()].sort((a, b) => a - b);
   condemned.sort((a, b) => ordinalOf(b) - ordinalOf(a));
 
   const counts = countStatus(obs.pods, obs);
@@ -154,7 +165,7 @@ export function decideStatefulSet(obs: StatefulSetObservation): StatefulSetDecis
 
   // Upstream's firstUnavailablePod: a condemned pod (lowest ordinal first) only when every replica in
   // range exists and is available; a missing replica counts as unavailable.
-  const replicaUnavailable = existing.some((p) => !p || isUnavailable(p, minReady, now));
+  const replicaUnavailable = existing.size < replicaCount || [...existing.values()].some((p) => isUnavailable(p, minReady, now));
   const firstUnavailable = replicaUnavailable ? undefined : [...condemned].reverse().find((p) => isUnavailable(p, minReady, now));
 
   let requeueAfterMs: number | undefined;
@@ -171,9 +182,14 @@ export function decideStatefulSet(obs: StatefulSetObservation): StatefulSetDecis
   // Live replicas in ordinal order. Monotonic: one blocking step at a time.
   const concurrent: StatefulSetAction[] = [];
   const emit = (action: StatefulSetAction) => (monotonic ? phases.push([action]) : concurrent.push(action));
-  for (let i = 0; i < replicaCount; i++) {
-    const pod = existing[i];
+  // Parallel visits at most MAX_MISSING_PER_SYNC missing ordinals per round, then only the pods that
+  // exist: the rest come on later rounds (each creation's watch event brings one).
+  let missingSeen = 0;
+  const nextOffset = (i: number) => (missingSeen < MAX_MISSING_PER_SYNC ? i + 1 : (present.find((o) => o > i) ?? replicaCount));
+  for (let i = 0; i < replicaCount; i = nextOffset(i)) {
+    const pod = existing.get(i);
     if (!pod) {
+      missingSeen++;
       const planned = versionedPod(obs, start + i);
       if (podClaimIsStale(set, planned, obs.claim)) {
         if (monotonic) return done();
@@ -236,15 +252,16 @@ export function decideStatefulSet(obs: StatefulSetObservation): StatefulSetDecis
  * maxUnavailable (upstream's default path): one at a time, stopping at an unhealthy pod. With it
  * (upstream's MaxUnavailableStatefulSet path): as many as maxUnavailable allows.
  */
-function rollingUpdateDeletions(obs: StatefulSetObservation, existing: (Pod | undefined)[], status: StatefulSetStatus): StatefulSetAction[] {
+function rollingUpdateDeletions(obs: StatefulSetObservation, existing: Map<number, Pod>, status: StatefulSetStatus): StatefulSetAction[] {
   const { set, now } = obs;
   const minReady = set.spec.minReadySeconds ?? 0;
   const rollingUpdate = set.spec.updateStrategy?.rollingUpdate;
   const updateMin = rollingUpdate?.partition ?? 0;
   const stale = (pod: Pod | undefined): pod is Pod => !!pod && revisionOf(pod) !== obs.updateRevision && !isTerminating(pod);
   if (rollingUpdate?.maxUnavailable === undefined) {
-    for (let target = existing.length - 1; target >= updateMin; target--) {
-      const pod = existing[target];
+    // Stops at the first missing ordinal, so this visits at most one offset more than there are pods.
+    for (let target = replicasOf(set) - 1; target >= updateMin; target--) {
+      const pod = existing.get(target);
       if (stale(pod)) {
         status.currentReplicas = (status.currentReplicas ?? 0) - 1;
         return [{ type: 'deletePod', pod, reason: 'Update' }];
@@ -254,10 +271,14 @@ function rollingUpdateDeletions(obs: StatefulSetObservation, existing: (Pod | un
     return [];
   }
   const maxUnavailable = maxUnavailableOf(rollingUpdate.maxUnavailable, replicasOf(set));
-  const unavailable = existing.filter((p) => !p || isUnavailable(p, minReady, now)).length;
+  const missing = replicasOf(set) - existing.size;
+  const unavailable = missing + [...existing.values()].filter((p) => isUnavailable(p, minReady, now)).length;
   const deletions: StatefulSetAction[] = [];
-  for (let target = existing.length - 1; target >= updateMin && deletions.length < maxUnavailable - unavailable; target--) {
-    const pod = existing[target];
+  // Missing ordinals have nothing to delete: only the pods that exist, highest first.
+  const targets = [...existing.keys()].filter((o) => o >= updateMin).sort((a, b) => b - a);
+  for (const target of targets) {
+    if (deletions.length >= maxUnavailable - unavailable) break;
+    const pod = existing.get(target);
     if (stale(pod)) {
       deletions.push({ type: 'deletePod', pod, reason: 'Update' });
       status.currentReplicas = (status.currentReplicas ?? 0) - 1;
@@ -327,9 +348,8 @@ function decideResizes(obs: StatefulSetObservation, events: StatefulSetEvent[]):
     const entry: VolumeClaimTemplateStatus = { templateName, storage, claims: 0, updatedClaims: 0, resizedClaims: 0 };
     status.push(entry);
     const refused = new Set<string>();
-    for (let ordinal = startOrdinal(set); ordinal <= endOrdinal(set); ordinal++) {
-      const claim = obs.claim(claimName(set, templateName, ordinal));
-      if (!claim || claim.metadata.deletionTimestamp) continue;
+    for (const claim of claimsOfTemplate(obs, templateName)) {
+      if (claim.metadata.deletionTimestamp) continue;
       entry.claims++;
       if ((quantity(claim.status?.capacity?.storage) ?? 0) >= wanted) entry.resizedClaims++;
       const requested = quantity(storageOf(claim.spec.resources)) ?? 0;
@@ -356,6 +376,20 @@ function decideResizes(obs: StatefulSetObservation, events: StatefulSetEvent[]):
     }
   }
   return { actions, status };
+}
+
+/** The template's claims of ordinals in range, in ordinal order. */
+function claimsOfTemplate(obs: StatefulSetObservation, templateName: string): PersistentVolumeClaim[] {
+  const { set } = obs;
+  const prefix = `${templateName}-${set.metadata.name}-`;
+  const found: [number, PersistentVolumeClaim][] = [];
+  for (const claim of obs.claims()) {
+    const name = claim.metadata.name ?? '';
+    if (!name.startsWith(prefix)) continue;
+    const ordinal = Number(name.slice(prefix.length));
+    if (Number.isInteger(ordinal) && ordinal >= startOrdinal(set) && ordinal <= endOrdinal(set) && claimName(set, templateName, ordinal) === name) found.push([ordinal, claim]);
+  }
+  return found.sort((a, b) => a[0] - b[0]).map(([, claim]) => claim);
 }
 
 /** completeRollingUpdate: once every replica runs the update revision, it becomes the current one. */

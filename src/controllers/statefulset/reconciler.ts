@@ -77,6 +77,7 @@ export class StatefulSetReconciler implements Reconciler {
       set,
       pods,
       claim: (name) => cache.get<PersistentVolumeClaim>(PVC, namespace, name),
+      claims: () => cache.list<PersistentVolumeClaim>(PVC, { namespace }),
       storageClass: (name) => cache.get<StorageClass>(STORAGE_CLASS, '', name),
       currentSet: applyRevision(set, current),
       updateSet: applyRevision(set, update),

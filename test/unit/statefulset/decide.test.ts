@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { API_VERSION, LABEL_POD_INDEX, LABEL_POD_NAME } from '../../../src/api/apps/types.ts';
 import type { RetentionPolicyType, StatefulSet, StatefulSetSpec } from '../../../src/api/apps/types.ts';
 import type { ControllerRevision, PersistentVolumeClaim, Pod, StorageClass } from '../../../src/api/core/types.ts';
-import { decideStatefulSet, maxUnavailableOf, versionedPod } from '../../../src/controllers/statefulset/decide.ts';
+import { decideStatefulSet, MAX_MISSING_PER_SYNC, maxUnavailableOf, versionedPod } from '../../../src/controllers/statefulset/decide.ts';
 import type { StatefulSetAction, StatefulSetDecision, StatefulSetObservation } from '../../../src/controllers/statefulset/decide.ts';
 import { ordinalOf, revisionOf } from '../../../src/controllers/statefulset/identity.ts';
 import {
@@ -92,6 +92,7 @@ function observe(sim: Sim): StatefulSetObservation {
     set: sim.set,
     pods: [...sim.pods.values()].map((p) => structuredClone(p)),
     claim: (name) => sim.claims.get(name),
+    claims: () => [...sim.claims.values()],
     storageClass: (name) => sim.classes.get(name),
     currentSet: applyRevision(sim.set, current),
     updateSet: applyRevision(sim.set, update),
@@ -849,6 +850,50 @@ describe('partition (TestStatefulSetControlRollingUpdateWithPartition)', () => {
   });
 });
 
+describe('spec.replicas far beyond the pods (2^31 − 1 passes admission, as upstream)', () => {
+  const HUGE = 2 ** 31 - 1;
+  test('Parallel: one round considers at most MAX_MISSING_PER_SYNC missing ordinals', () => {
+    const sim = newSim(burst(makeSet(HUGE)));
+    const phases = steps(round(sim));
+    assert.equal(phases.length, 1);
+    assert.equal(phases[0]!.length, MAX_MISSING_PER_SYNC);
+    assert.deepEqual(phases[0]!.slice(0, 2), ['create foo-0', 'create foo-1']);
+    assert.equal(phases[0]!.at(-1), `create foo-${MAX_MISSING_PER_SYNC - 1}`);
+    // The next round creates the next ordinals, and still visits the pods that exist.
+    readyAll(sim);
+    assert.deepEqual(steps(round(sim))[0]!.slice(0, 1), [`create foo-${MAX_MISSING_PER_SYNC}`]);
+  });
+
+  test('Parallel: past the cap, existing pods with higher ordinals are still handled', () => {
+    const sim = newSim(burst(makeSet(HUGE)));
+    round(sim);
+    const far = structuredClone(sim.pods.get('foo-0')!);
+    far.metadata = { ...far.metadata, name: `foo-${HUGE - 1}`, uid: 'far', labels: { ...far.metadata.labels } };
+    sim.pods.set(far.metadata.name!, far);
+    setPhase(sim, far.metadata.name!, 'Failed');
+    const phase = steps(round(sim))[0]!;
+    assert.ok(phase.includes(`delete foo-${HUGE - 1} Failed`), 'the failed pod at the top ordinal is deleted');
+  });
+
+  test('OrderedReady: one create after the last ready pod, as for any size', () => {
+    const sim = newSim(makeSet(HUGE));
+    for (let i = 0; i < 3; i++) {
+      round(sim);
+      readyAll(sim);
+    }
+    assert.deepEqual(steps(round(sim)), [['create foo-3']]);
+  });
+
+  test('RollingUpdate with maxUnavailable 2: the missing ordinals are unavailable, so nothing is deleted', () => {
+    const sim = newSim(burst(makeSet(3, { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 2 } } })));
+    converge(sim);
+    setImage(sim, 'foo');
+    setReplicas(sim, HUGE);
+    const deletes = steps(round(sim)).flat().filter((a) => a.startsWith('delete'));
+    assert.deepEqual(deletes, []);
+  });
+});
+
 describe('versionedPod (newVersionedStatefulSetPod)', () => {
   function obsFor(set: StatefulSet, currentReplicas?: number): StatefulSetObservation {
     const current = structuredClone(set);
@@ -859,6 +904,7 @@ describe('versionedPod (newVersionedStatefulSetPod)', () => {
       set: update,
       pods: [],
       claim: () => undefined,
+      claims: () => [],
       storageClass: () => undefined,
       currentSet: current,
       updateSet: update,
