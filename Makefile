@@ -2,7 +2,7 @@
 SHELL := /usr/bin/env bash
 export PATH := $(CURDIR)/bin:$(PATH)
 
-.PHONY: all dev dev-real test deps deps-real-node deps-kind kind-e2e tools lint typecheck test-unit test-integration test-real-node build image stand-in-images docker-down chart-crds chaos clean cluster-up cluster-down help
+.PHONY: all dev dev-real test deps deps-real-node deps-kind kind-e2e tools lint typecheck test-unit test-integration test-real-node build image stand-in-images docker-down chart-crds chaos fuzz clean cluster-up cluster-down help
 
 all: test
 
@@ -11,6 +11,7 @@ help:
 	@echo "make dev-real          control plane + a real node + the operator installed by its Helm chart (root)"
 	@echo "make test              lint, typecheck, unit, integration, real-node and kind e2e tests"
 	@echo "make chaos             the full chaos run (test/chaos): leader kills, API-server restarts, etcd compaction; CHAOS_RUNS=3 for three in a row"
+	@echo "make fuzz              1,000 generated objects per kind against admission and the operator (test/fuzz); FUZZ_SEED=N repeats a run"
 	@echo "make kind-e2e          the users' quick-start (hack/kind-e2e.sh) on a 3-node kind cluster, offline (root)"
 	@echo "make image             the operator image tentacle:dev (BuildKit; offline from a local Node base)"
 	@echo "make docker-down       stop the Docker engine that make image started"
@@ -61,6 +62,10 @@ test-integration: deps
 CHAOS_RUNS ?= 1
 chaos: deps
 	node test/chaos/chaos.ts --runs $(CHAOS_RUNS)
+
+# The full fuzz run (the short one is in test-integration).
+fuzz: deps
+	node test/fuzz/run.ts $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 # Real containers on a real node (root): the chart's operator pods and the classic manifests.
 test-real-node: deps-real-node
