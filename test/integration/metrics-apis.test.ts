@@ -86,7 +86,6 @@ describe('metrics APIs', { concurrency: true }, () => {
       const latency = (Date.now() - changed) / 1000;
       console.log(`# annotation change reported after ${latency.toFixed(1)} s`);
       assert.equal(next.memory, 128 * 2 ** 20);
-      assert.ok(latency < 30, `reported after ${latency} s`);
     });
   });
 
