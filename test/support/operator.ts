@@ -35,9 +35,15 @@ export async function runOperator(
   options: { ready?: boolean; kubeconfig?: string; /** Script to run, default src/main.ts. */ entry?: string; nodeOptions?: string[] } = {},
 ): Promise<OperatorProcess> {
   const [metricsPort, probePort] = [await freePort(), await freePort()];
+  // Under `setpriv --pdeathsig KILL` (which execs node, so the PID is the operator's): if the test
+  // runner dies, even by SIGKILL, the kernel kills the operator too instead of leaving it running.
   const child = spawn(
-    process.execPath,
+    'setpriv',
     [
+      '--pdeathsig',
+      'KILL',
+      '--',
+      process.execPath,
       ...(options.nodeOptions ?? []),
       options.entry ?? 'src/main.ts',
       `--kubeconfig=${options.kubeconfig ?? kubeconfigPath()}`,
