@@ -95,7 +95,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     const op = operator;
     void op.exited.then((code) => {
       if (!stopping) writeFileSync(options.acceptedFile ?? '/dev/null', acceptedObjects.join('\n'));
-      if (!stopping) options.log(`the operator exited (${code ?? op.child.signalCode}) during the run:\n${op.output().slice(-4000)}`);
+      if (!stopping) options.log(`the operator exited (${code ?? op.child.signalCode}) during the run${options.acceptedFile ? `; the objects accepted so far are in ${options.acceptedFile}` : ''}:\n${op.output().slice(-4000)}`);
     });
 
     const reports: KindReport[] = [];

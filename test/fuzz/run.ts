@@ -2,7 +2,9 @@
 // if any rejection is unclear, the operator restarted, or a promise rejection went unhandled.
 //
 //   node test/fuzz/run.ts [--per-kind 1000] [--seed N] [--window-seconds 30] [--kinds Job,CronJob] [--accepted-file F] [--operator-log F]
-// If the operator dies, the objects accepted so far are written to F (default fuzz-accepted.jsonl).
+// If the operator dies, the objects accepted so far are written to F (default $TMPDIR/tentacle-fuzz-accepted.jsonl).
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeFuzz, fuzzPassed } from './report.ts';
 import { runFuzz } from './fuzz.ts';
@@ -14,7 +16,7 @@ const { values } = parseArgs({
     'window-seconds': { type: 'string', default: '30' },
     kinds: { type: 'string' },
     'operator-log': { type: 'string' },
-    'accepted-file': { type: 'string', default: 'fuzz-accepted.jsonl' },
+    'accepted-file': { type: 'string', default: join(tmpdir(), 'tentacle-fuzz-accepted.jsonl') },
   },
 });
 const seed = values.seed ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
