@@ -1,11 +1,13 @@
 // What the chaos run watches while faults happen, because the end state cannot show it: two pods of
-// one StatefulSet ordinal alive at once, and a scale target outside its HPA's bounds. Both watch
+// one StatefulSet ordinal alive at once, a scale target outside its HPA's bounds, and two Jobs of a
+// Forbid CronJob running at once. Both watch
 // through the runtime's informer, which survives the same API-server restarts and 410s as the
 // operator; a relist reports what changed in the gap as updates, which are read as such below.
 import type { Client } from '../../src/runtime/client/client.ts';
 import { Informer } from '../../src/runtime/cache/informer.ts';
 import type { GroupVersionKind, KubeObject } from '../../src/runtime/types.ts';
 import { POD, DEPLOYMENT } from '../../src/api/core/types.ts';
+import { JOB, LABEL_JOB_NAME } from '../../src/api/batch/types.ts';
 
 /** Pods of a namespace by name: a second UID for a name while the first still exists is an overlap. */
 export class OrdinalWatch {
@@ -67,5 +69,79 @@ export class ReplicaRange {
 
   waitForSync(signal?: AbortSignal): Promise<boolean> {
     return this.informer.waitForSync(signal);
+  }
+}
+
+type JobLike = KubeObject & { status?: { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } };
+
+/**
+ * The Jobs of a namespace as intervals, from creation to the Complete or Failed condition: with
+ * concurrencyPolicy Forbid, no Job of one CronJob may start before the previous one finished.
+ */
+export class JobIntervals {
+  readonly jobs = new Map<string, { created: number; finished?: number }>();
+  private readonly informer: Informer<JobLike>;
+
+  constructor(client: Client, namespace: string) {
+    this.informer = new Informer<JobLike>(client, JOB, { namespace, fields: { status: { conditions: true } } });
+    const record = (job: JobLike) => {
+      const done = job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+      this.jobs.set(job.metadata.name!, {
+        created: Date.parse(job.metadata.creationTimestamp!),
+        ...(done?.lastTransitionTime ? { finished: Date.parse(done.lastTransitionTime) } : {}),
+      });
+    };
+    this.informer.addHandler({ onAdd: record, onUpdate: (_old, job) => record(job) });
+  }
+
+  run(signal: AbortSignal): Promise<void> {
+    return this.informer.run(signal);
+  }
+
+  waitForSync(signal?: AbortSignal): Promise<boolean> {
+    return this.informer.waitForSync(signal);
+  }
+
+  /** Pairs of Jobs that ran at the same time (server timestamps, whole seconds). */
+  overlaps(): string[] {
+    const sorted = [...this.jobs].sort((a, b) => a[1].created - b[1].created);
+    const found: string[] = [];
+    for (let i = 1; i < sorted.length; i++) {
+      const [prevName, prev] = sorted[i - 1]!;
+      const [name, job] = sorted[i]!;
+      if (prev.finished === undefined || job.created < prev.finished) found.push(`${name} started while ${prevName} ran`);
+    }
+    return found;
+  }
+}
+
+/**
+ * Every Job pod ever seen, by namespace. With the audit log (which can lose the last writes of an API
+ * server that is restarted), a second lower bound on the pods each Job created.
+ */
+export class JobPodsSeen {
+  readonly uids = new Map<string, Set<string>>();
+  private readonly informer: Informer<KubeObject>;
+
+  constructor(client: Client) {
+    this.informer = new Informer(client, POD, { labelSelector: LABEL_JOB_NAME, fields: {} });
+    const record = (pod: KubeObject) => {
+      const ns = pod.metadata.namespace!;
+      if (!this.uids.has(ns)) this.uids.set(ns, new Set());
+      this.uids.get(ns)!.add(pod.metadata.uid!);
+    };
+    this.informer.addHandler({ onAdd: record, onUpdate: (_old, pod) => record(pod) });
+  }
+
+  run(signal: AbortSignal): Promise<void> {
+    return this.informer.run(signal);
+  }
+
+  waitForSync(signal?: AbortSignal): Promise<boolean> {
+    return this.informer.waitForSync(signal);
+  }
+
+  count(namespace: string): number {
+    return this.uids.get(namespace)?.size ?? 0;
   }
 }

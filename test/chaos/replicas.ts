@@ -77,6 +77,11 @@ export class Replicas {
     await p.kill();
   }
 
+  /** Everything printed so far: by the processes that exited, then by the live ones. */
+  outputSoFar(): string {
+    return [...this.outputs, ...this.procs.map((p) => (p ? `--- live replica pid ${p.child.pid} ---\n${p.output()}` : ''))].join('');
+  }
+
   /** Stops every replica (SIGTERM) and returns everything they printed. */
   async stop(): Promise<string> {
     this.stopping = true;

@@ -4,15 +4,15 @@
 // watch resumes from a compacted resourceVersion: 410 Gone, relist). Then the workload must converge
 // with exact counts and nothing leaked, and tearing it down must leave no finalizer, PV or directory.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { auditEvents, benchControlPlane, operatorKubeconfig, quantile, stopBench } from '../../bench/support.ts';
 import { waitFor } from '../support/wait.ts';
-import { OrdinalWatch, ReplicaRange } from './observe.ts';
+import { JobIntervals, JobPodsSeen, OrdinalWatch, ReplicaRange } from './observe.ts';
 import { Replicas } from './replicas.ts';
-import { NS, check, create, finalizersLeft, pending, prepare, rollingUpdate, teardown, type WorkloadSize } from './workload.ts';
+import { NODES, NS, check, create, finalizersLeft, pending, prepare, rollingUpdate, teardown, type WorkloadSize } from './workload.ts';
 
 export interface ChaosOptions extends WorkloadSize {
   /** Times the leader is killed with SIGKILL. */
@@ -33,7 +33,7 @@ export interface ChaosReport {
   faults: { kills: number; apiserverRestarts: number; compactions: number; leaseLossExits: number };
   /** Kill → another replica holds the lease, per kill (ms). */
   recoverMs: number[];
-  objects: { jobs: number; jobPods: number; statefulSetPods: number; claims: number; hpas: number };
+  objects: { jobs: number; jobPods: number; cronJobRuns: number; statefulSetPods: number; claims: number; hpas: number };
   /** Watch streams the replicas restarted after 410 Gone (relists). */
   relists: number;
   duplicates: { jobPods: number; ordinals: number; volumes: number };
@@ -47,7 +47,7 @@ export interface ChaosReport {
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const random = mulberry32(o.seed);
   const started = performance.now();
-  const bench = await benchControlPlane([], { nodes: 4 });
+  const bench = await benchControlPlane([], { nodes: NODES });
   const { client, cp } = bench;
   const exportsDir = mkdtempSync(join(tmpdir(), 'tentacle-chaos-exports-'));
   const stopObserving = new AbortController();
@@ -69,9 +69,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
     const ordinals = new OrdinalWatch(client, NS.sts);
     const targets = new ReplicaRange(client, NS.hpa);
-    const observing = [ordinals.run(stopObserving.signal), targets.run(stopObserving.signal)];
-    await ordinals.waitForSync();
-    await targets.waitForSync();
+    const cronJobs = new JobIntervals(client, NS.cron);
+    const jobPods = new JobPodsSeen(client);
+    const observers = [ordinals, targets, cronJobs, jobPods];
+    const observing = observers.map((observer) => observer.run(stopObserving.signal));
+    for (const observer of observers) await observer.waitForSync();
     const auditFrom = auditEvents(bench.auditLog).length;
 
     await create(client, o);
@@ -115,7 +117,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           return left === '';
         },
         { what: 'the workload to converge', timeoutMs: o.convergeTimeoutMs, intervalMs: 2000 },
-      );
+      ).catch(async (err: unknown) => {
+        // Keep what the replicas said: it is all there is to go on.
+        const logs = join(tmpdir(), `tentacle-chaos-${o.seed}.log`);
+        writeFileSync(logs, `${r.exits.map((e) => JSON.stringify(e)).join('\n')}\n${r.outputSoFar()}`);
+        o.log(`not converged; the replicas' output is in ${logs}`);
+        throw err;
+      });
       await r.scrape();
     } finally {
       clearInterval(scraping);
@@ -124,7 +132,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const podCreates = auditEvents(bench.auditLog)
       .slice(auditFrom)
       .filter((e) => e.verb === 'create' && e.resource === 'pods' && e.code === 201 && e.user.endsWith(':operator'));
-    const findings = await check(client, o, exportsDir, podCreates, ordinals.overlaps, targets);
+    const findings = await check(client, o, exportsDir, podCreates, jobPods, ordinals.overlaps, targets);
+    findings.violations.push(...cronJobs.overlaps().map((overlap) => `CronJob tick (Forbid): ${overlap}`));
     await teardown(client, o, exportsDir);
     findings.violations.push(...(await finalizersLeft(client)));
     stopObserving.abort();
@@ -142,6 +151,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       objects: {
         jobs: o.jobs,
         jobPods: findings.podsCreated,
+        cronJobRuns: cronJobs.jobs.size,
         statefulSetPods: ordinals.seen.size,
         claims: o.claims,
         hpas: o.hpas,
@@ -167,7 +177,7 @@ export function describe(report: ChaosReport): string[] {
   return [
     `chaos run, seed ${report.seed}: ${report.seconds.toFixed(0)} s`,
     `  faults: ${report.faults.kills} leader kills (kill -9), ${report.faults.apiserverRestarts} kube-apiserver restarts, ${report.faults.compactions} etcd compaction; ${report.faults.leaseLossExits} replica exits after losing the lease`,
-    `  objects: ${report.objects.jobs} Jobs (${report.objects.jobPods} pods created), ${report.objects.statefulSetPods} StatefulSet pods, ${report.objects.claims} claims, ${report.objects.hpas} HPAs`,
+    `  objects: ${report.objects.jobs} Jobs (${report.objects.jobPods} pods created), ${report.objects.cronJobRuns} Jobs of a Forbid CronJob, ${report.objects.statefulSetPods} StatefulSet pods, ${report.objects.claims} claims, ${report.objects.hpas} HPAs`,
     `  time to a new leader after a kill: median ${s(quantile(report.recoverMs, 0.5))} s, max ${s(Math.max(...report.recoverMs))} s`,
     `  relists after 410 Gone: ${report.relists}`,
     `  duplicates: ${d.jobPods + d.ordinals + d.volumes} (Job pods ${d.jobPods}, StatefulSet ordinals ${d.ordinals}, PVs ${d.volumes})`,
