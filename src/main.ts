@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // The operator process: flags → manager with the chosen controllers → run until SIGTERM/SIGINT.
 import { HelpRequested, parseFlags, usage } from './cli.ts';
 import { controllers } from './controllers/index.ts';
