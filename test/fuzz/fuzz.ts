@@ -91,7 +91,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       what: 'the fuzz ResourceQuota counted',
       timeoutMs: 60_000,
     });
-    operator = await runOperator([`--nfs-local-exports=${exportsDir}`, '--kube-api-qps=50', '--kube-api-burst=100'], { kubeconfig: cp.kubeconfigPath });
+    operator = await runOperator([`--nfs-local-exports=${exportsDir}`, `--kube-api-qps=${OPERATOR_QPS}`, `--kube-api-burst=${2 * OPERATOR_QPS}`], { kubeconfig: cp.kubeconfigPath });
     const op = operator;
     void op.exited.then((code) => {
       if (!stopping) writeFileSync(options.acceptedFile ?? '/dev/null', acceptedObjects.join('\n'));
@@ -180,14 +180,18 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   }
 }
 
+/** The operator's client rate limit in this run (requests per second). */
+export const OPERATOR_QPS = 50;
+
 /**
- * The work queue's per-object backoff starts at 5 ms and doubles (controller-runtime's default), so an
- * object failing from the start of a window of W ms fails at most ⌊log2(W / 5 + 1)⌋ + 1 times in it
- * (13 in 30 s). Watch events may bring it back sooner; the bound allows as many of those again. An
- * object retried without backoff fails hundreds of times in the same window.
+ * The most failed reconciles one object may have in a window of W ms. An object retried without
+ * backoff fails as fast as the client allows: up to OPERATOR_QPS × W / 1000 times (1,000 in 20 s).
+ * With backoff (5 ms, doubling) it fails ⌊log2(W / 5 + 1)⌋ + 1 times (12 in 20 s) plus once per watch
+ * event about it; a StatefulSet whose 24 pods start while its next pod is refused by the quota had
+ * 38 in 20 s. The bound is a tenth of the loop's rate: 100 in 20 s.
  */
 export function retryBound(windowMs: number): number {
-  return 2 * (Math.floor(Math.log2(windowMs / 5 + 1)) + 1);
+  return Math.floor((OPERATOR_QPS * windowMs) / 1000 / 10);
 }
 
 /** Failed reconciles per controller/namespace/name between two instants, from the JSON log. */

@@ -10,7 +10,7 @@ export function describeFuzz(r: FuzzReport): string[] {
     ...r.kinds.map((k) => `| ${k.kind} | ${k.sent} | ${k.rejected} | ${k.accepted} | ${k.withConditions} | ${k.warned} | ${k.unclear.length} |`),
     `operator restarts: ${r.operatorRestarts}; unhandled rejections: ${r.unhandledRejections}`,
     `reconcile errors: ${r.errors} in all, ${r.errorsInWindow} in the last ${r.windowMs / 1000} s (${accepted} objects accepted; ${Object.entries(r.errorsByController).map(([c, n]) => `${c} ${n}`).join(', ')})`,
-    `most failed reconciles of one object in that window: ${r.busiestKey ? `${r.busiestKey.errors} (${r.busiestKey.key})` : 0}; with backoff at most ${r.retryBound}`,
+    `most failed reconciles of one object in that window: ${r.busiestKey ? `${r.busiestKey.errors} (${r.busiestKey.key})` : 0}; the bound is ${r.retryBound}`,
     ...r.kinds.flatMap((k) => k.unclear.slice(0, 5).map((u) => `unclear ${k.kind} rejection: ${u}`)),
     ...r.kinds.flatMap((k) => k.examples.map((e) => `example ${k.kind} rejection: ${e}`)),
   ];
