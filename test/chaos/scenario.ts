@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { auditEvents, benchControlPlane, operatorKubeconfig, quantile, stopBench } from '../../bench/support.ts';
+import { seededRandom } from '../support/random.ts';
 import { waitFor } from '../support/wait.ts';
 import { JobIntervals, JobPodsSeen, OrdinalWatch, ReplicaRange } from './observe.ts';
 import { Replicas } from './replicas.ts';
@@ -45,7 +46,7 @@ export interface ChaosReport {
 }
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
-  const random = mulberry32(o.seed);
+  const random = seededRandom(o.seed);
   const started = performance.now();
   const bench = await benchControlPlane([], { nodes: NODES });
   const { client, cp } = bench;
@@ -192,16 +193,4 @@ export function passed(report: ChaosReport): boolean {
   // A compaction that forced no relist did not test what it was meant to.
   const compactionBit = report.faults.compactions === 0 || report.relists > 0;
   return compactionBit && d.jobPods + d.ordinals + d.volumes === 0 && report.violations.length === 0 && report.crashes.length === 0 && report.unhandledRejections === 0;
-}
-
-/** A small seeded generator, so a failing run can be repeated with its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

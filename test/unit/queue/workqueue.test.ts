@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { FakeClock } from '../../../src/runtime/util/clock.ts';
 import { WorkQueue, type GetResult, type QueueMetrics } from '../../../src/runtime/queue/index.ts';
 import { Ring } from '../../../src/runtime/queue/ring.ts';
+import { seededRandom } from '../../support/random.ts';
 
 // --- helpers ---
 
@@ -46,18 +47,6 @@ async function isSettled(p: Promise<unknown>): Promise<boolean> {
   );
   await tick();
   return settled;
-}
-
-/** Deterministic PRNG (mulberry32), floats in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function getItem<T>(q: WorkQueue<T & string>): Promise<T & string> {
