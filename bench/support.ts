@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { startControlPlane, type ControlPlane } from '../hack/cluster/control-plane.ts';
 import type { Client } from '../src/runtime/client/client.ts';
 import { testClient } from '../test/support/runtime.ts';
+import { metricSum, scrape } from '../test/support/metrics-text.ts';
 
 export const OPERATOR_USER = 'system:serviceaccount:tentacle-bench:operator';
 
@@ -183,8 +184,7 @@ export const MiB = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 
 /** The operator's V8 heap in use, bytes, from its nodejs_heap_size_used_bytes metric. */
 export async function heapUsedBytes(metricsPort: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  return Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? 0);
+  return metricSum(await scrape(metricsPort), 'nodejs_heap_size_used_bytes') ?? 0;
 }
 
 /** Runs `fn(i)` for i in from..to-1 with at most `limit` in flight. */

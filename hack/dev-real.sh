@@ -12,19 +12,14 @@ export KUBECONFIG="$TENTACLE_DEV_DIR/kubeconfig"
 RELEASE=tentacle
 NAMESPACE=tentacle-system
 
-stopping=0
+source "$ROOT/hack/cleanup.sh"
 stop() {
-  ((stopping)) && return
-  stopping=1
-  # Further signals must not cut the cleanup short.
-  trap '' INT TERM
   echo "[dev-real] stopping" >&2
   if [[ -n ${sleeper:-} ]]; then kill "$sleeper" 2>/dev/null || true; fi
   # In a session of its own, so that no signal to this process group reaches the stop.
   setsid --wait hack/dev-cluster.sh down || true
 }
-trap stop EXIT
-trap 'exit 130' INT TERM
+cleanup_on_exit stop
 
 hack/dev-cluster.sh up --real-node "$@"
 echo "[dev-real] helm install $RELEASE charts/tentacle -n $NAMESPACE" >&2

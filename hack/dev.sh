@@ -7,12 +7,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export PATH="$ROOT/bin:$PATH"
 export TENTACLE_DEV_DIR=${TENTACLE_DEV_DIR:-$ROOT/.dev}
-stopping=0
+source "$ROOT/hack/cleanup.sh"
 stop() {
-  ((stopping)) && return; stopping=1
-  # More signals come (a group SIGTERM reaches this script and make passes its own on): none may cut the
-  # cleanup short.
-  trap '' INT TERM
   # The operator is this script's one background job; `jobs -p` finds it even when the signal came
   # between its start and `operator=$!`.
   local pid
@@ -33,8 +29,7 @@ alive_for() {
   for ((i = 0; i < $1 * 10; i++)); do kill -0 "$2" 2>/dev/null || return 1; sleep 0.1; done
   kill -0 "$2" 2>/dev/null
 }
-trap stop EXIT
-trap 'exit 130' INT TERM
+cleanup_on_exit stop
 hack/dev-cluster.sh up
 export KUBECONFIG="$TENTACLE_DEV_DIR/kubeconfig"
 if compgen -G "crds/*.yaml" >/dev/null; then

@@ -23,12 +23,10 @@ log() { printf '[kind-e2e-offline] %s\n' "$*" >&2; }
 
 before=$(hack/host-snapshot.sh)
 start=$SECONDS
-engine_started=0 registry_pid="" network_created=0 stopped=0
+engine_started=0 registry_pid="" network_created=0
 hack/docker.sh status >/dev/null 2>&1 || engine_started=1
-stop() { # idempotent; survives repeated signals
-  ((stopped)) && return 0
-  stopped=1
-  trap '' INT TERM
+source "$ROOT/hack/cleanup.sh"
+stop() {
   if [[ -n $registry_pid ]]; then kill "$registry_pid" 2>/dev/null; wait "$registry_pid" 2>/dev/null || true; fi
   if [[ ${KEEP_CLUSTER:-0} != 1 ]]; then
     ((network_created)) && docker network rm kind >/dev/null 2>&1
@@ -37,8 +35,7 @@ stop() { # idempotent; survives repeated signals
   fi
   rm -rf "$STATE"
 }
-trap stop EXIT
-trap 'exit 130' INT TERM
+cleanup_on_exit stop
 
 hack/docker.sh up
 docker network inspect kind >/dev/null 2>&1 || network_created=1

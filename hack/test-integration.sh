@@ -7,8 +7,8 @@ cd "$ROOT"
 export PATH="$ROOT/bin:$PATH"
 dir="${TENTACLE_TEST_DIR:-$ROOT/.dev/test}"
 stop() { node hack/cluster/cli.ts down --dir "$dir" >/dev/null 2>&1 || true; }
-trap stop EXIT
-trap 'stop; exit 130' INT TERM
+source "$ROOT/hack/cleanup.sh"
+cleanup_on_exit stop
 stop
 node hack/cluster/cli.ts up --dir "$dir"
 export TENTACLE_KUBECONFIG="$dir/kubeconfig"

@@ -17,15 +17,11 @@ fi
 
 before=$(hack/host-snapshot.sh)
 start=$SECONDS
-stopped=0
+source "$ROOT/hack/cleanup.sh"
 stop() {
-  ((stopped)) && return
-  stopped=1
-  trap '' INT TERM
   node hack/cluster/cli.ts down --dir "$dir" >&2 || true
 }
-trap stop EXIT
-trap 'exit 130' INT TERM
+cleanup_on_exit stop
 
 node hack/cluster/cli.ts down --dir "$dir" >/dev/null 2>&1 || true
 hack/real-node-images.sh node hack/cluster/cli.ts up --real-node --dir "$dir"

@@ -4,6 +4,7 @@
 // operator that steps down when it loses its lease exits 1 (as upstream's leader election does), and
 // anything else is a crash.
 import { runOperator, type OperatorProcess } from '../support/operator.ts';
+import { metricSum, scrape as scrapeMetrics } from '../support/metrics-text.ts';
 
 export interface ReplicaExit {
   replica: number;
@@ -44,7 +45,7 @@ export class Replicas {
     await this.scrape();
     const leading: number[] = [];
     this.procs.forEach((p, i) => {
-      if (p && sample(this.lastMetrics.get(p.child.pid!), 'leader_election_master_status') === 1) leading.push(i);
+      if (p && metricSum(this.lastMetrics.get(p.child.pid!) ?? '', 'leader_election_master_status') === 1) leading.push(i);
     });
     return leading.length === 1 ? leading[0] : undefined;
   }
@@ -55,7 +56,7 @@ export class Replicas {
    */
   total(metric: string, label = ''): number {
     let sum = 0;
-    for (const text of this.lastMetrics.values()) sum += sample(text, metric, label) ?? 0;
+    for (const text of this.lastMetrics.values()) sum += metricSum(text, metric, label) ?? 0;
     return sum;
   }
 
@@ -63,7 +64,7 @@ export class Replicas {
   async scrape(): Promise<void> {
     await Promise.all(
       this.procs.map(async (p) => {
-        const text = p ? await metricsText(p.metricsPort) : undefined;
+        const text = p ? await scrapeMetrics(p.metricsPort, 2000).catch(() => undefined) : undefined;
         if (p && text !== undefined) this.lastMetrics.set(p.child.pid!, text);
       }),
     );
@@ -105,16 +106,3 @@ export class Replicas {
   }
 }
 
-async function metricsText(port: number): Promise<string | undefined> {
-  try {
-    return await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
-  } catch {
-    return undefined;
-  }
-}
-
-/** The sum of the samples of `metric` whose labels contain `label`; undefined if there are none. */
-function sample(text: string | undefined, metric: string, label = ''): number | undefined {
-  const lines = (text ?? '').split('\n').filter((l) => (l.startsWith(`${metric}{`) || l.startsWith(`${metric} `)) && l.includes(label));
-  return lines.length ? lines.reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0) : undefined;
-}

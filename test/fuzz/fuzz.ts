@@ -18,6 +18,7 @@ import { testClient } from '../support/runtime.ts';
 import { waitFor } from '../support/wait.ts';
 import { specs, type Schema } from './arbitrary.ts';
 import { KINDS, type FuzzKind } from './kinds.ts';
+import { metricSum, scrape } from '../support/metrics-text.ts';
 
 export const NAMESPACE = 'fuzz';
 
@@ -127,23 +128,23 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     await waitFor(
       async () => {
         if (op.child.exitCode !== null || op.child.signalCode !== null) throw new Error('the operator is not running');
-        const text = await metrics(op.metricsPort);
-        return [...accepted].every(([controller, n]) => sum(text, 'controller_runtime_reconcile_total', `controller="${controller}"`) >= n);
+        const text = await scrape(op.metricsPort);
+        return [...accepted].every(([controller, n]) => (metricSum(text, 'controller_runtime_reconcile_total', `controller="${controller}"`) ?? 0) >= n);
       },
       { what: 'every accepted object reconciled', timeoutMs: 600_000, intervalMs: 1000 },
     );
     // Retries must back off: over a window at the end, count each object's failed reconciles.
     const windowStart = Date.now();
-    const before = await metrics(op.metricsPort);
-    const errorsBefore = sum(before, 'controller_runtime_reconcile_errors_total');
+    const before = await scrape(op.metricsPort);
+    const errorsBefore = metricSum(before, 'controller_runtime_reconcile_errors_total') ?? 0;
     await new Promise((resolve) => setTimeout(resolve, options.windowMs));
-    const after = await metrics(op.metricsPort);
+    const after = await scrape(op.metricsPort);
     const windowEnd = Date.now();
-    const errors = sum(after, 'controller_runtime_reconcile_errors_total');
+    const errors = metricSum(after, 'controller_runtime_reconcile_errors_total') ?? 0;
     const errorsByController: Record<string, number> = {};
     for (const kind of kinds) {
       const label = `controller="${kind.controller}"`;
-      errorsByController[kind.controller] = sum(after, 'controller_runtime_reconcile_errors_total', label) - sum(before, 'controller_runtime_reconcile_errors_total', label);
+      errorsByController[kind.controller] = (metricSum(after, 'controller_runtime_reconcile_errors_total', label) ?? 0) - (metricSum(before, 'controller_runtime_reconcile_errors_total', label) ?? 0);
     }
 
     for (const [i, kind] of kinds.entries()) {
@@ -230,13 +231,3 @@ function specSchemaOf(crdFile: string): Schema {
   return crd.spec.versions[0]!.schema.openAPIV3Schema.properties!.spec!;
 }
 
-async function metrics(port: number): Promise<string> {
-  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-}
-
-function sum(text: string, metric: string, label = ''): number {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(`${metric}{`) && l.includes(label))
-    .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-}

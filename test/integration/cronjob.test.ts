@@ -51,10 +51,18 @@ describe('CronJob controller', { timeout: 400_000 }, () => {
     (await client.list<Job>(JOB, { namespace })).items.filter((j) => j.metadata.ownerReferences?.[0]?.name === name);
 
   test('concurrency policies over two schedule times; hello runs and is recorded', async () => {
-    await client.create(cronJob('hello', {}, '1s'));
-    await client.create(cronJob('allow', { concurrencyPolicy: 'Allow' }, '10m'));
-    await client.create(cronJob('forbid', { concurrencyPolicy: 'Forbid' }, '10m'));
-    await client.create(cronJob('replace', { concurrencyPolicy: 'Replace' }, '10m'));
+    // The four must share their first schedule time, so they are created in one minute: a CronJob
+    // created at :00 of the next minute first fires a minute after the others (seen once in CI, on a
+    // loaded machine). Creating them well before a minute turns keeps the test's ticks aligned.
+    await waitFor(() => new Date().getUTCSeconds() < 40, { what: 'a minute with 20 s to spare', timeoutMs: 25_000 });
+    const policies = [
+      await client.create(cronJob('hello', {}, '1s')),
+      await client.create(cronJob('allow', { concurrencyPolicy: 'Allow' }, '10m')),
+      await client.create(cronJob('forbid', { concurrencyPolicy: 'Forbid' }, '10m')),
+      await client.create(cronJob('replace', { concurrencyPolicy: 'Replace' }, '10m')),
+    ];
+    const minutes = new Set(policies.map((cj) => Math.floor(Date.parse(cj.metadata.creationTimestamp!) / 60_000)));
+    assert.equal(minutes.size, 1, 'the four CronJobs were created within one minute');
 
     const created = await client.get<CronJob>(CRONJOB, namespace, 'hello');
     const next = await waitFor(async () => (await client.get<CronJob>(CRONJOB, namespace, 'hello')).status?.nextScheduleTime, {

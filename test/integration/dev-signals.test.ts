@@ -4,7 +4,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -36,7 +36,9 @@ describe('make dev and signals', { timeout: 900_000 }, () => {
         METRICS_ADDR: `127.0.0.1:${await freePort()}`,
         PROBE_ADDR: `127.0.0.1:${await freePort()}`,
       };
-      const make = spawn('make', ['--no-print-directory', 'dev'], { cwd: REPO, env, detached: true, stdio: 'ignore' });
+      const make = spawn('make', ['--no-print-directory', 'dev'], { cwd: REPO, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      for (const stream of [make.stdout, make.stderr]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
       const exited = new Promise<void>((resolve) => make.once('exit', () => resolve()));
       // The moment is the input of this test: spread over start-up and steady state.
       const moment = Math.floor(Math.random() * LATEST_SIGNAL_MS);
@@ -44,9 +46,15 @@ describe('make dev and signals', { timeout: 900_000 }, () => {
       await sleep(moment);
       process.kill(-make.pid!, 'SIGTERM');
       await exited;
-      await waitFor(() => !groupAlive(make.pid!) && processesMentioning(dir).length === 0, {
-        timeoutMs: 60_000,
-        what: `run ${run + 1} (SIGTERM after ${moment} ms): every process of make dev gone (${processesMentioning(dir).join(', ')})`,
+      await waitFor(
+        () => {
+          const left = processesMentioning(dir).map(describeProcess);
+          if (!groupAlive(make.pid!) && left.length === 0) return true;
+          throw new Error(`still running: ${left.join('; ') || `make's process group ${make.pid}`}`);
+        },
+        { timeoutMs: 60_000, what: `run ${run + 1} (SIGTERM after ${moment} ms): every process of make dev gone` },
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}\nmake dev printed:\n${output.slice(-4000)}`);
       });
       const state = readState(dir);
       if (state) assert.deepEqual(componentStatus(state).filter((c) => c.alive), [], `run ${run + 1}: a component alive`);
@@ -69,3 +77,13 @@ describe('make dev and signals', { timeout: 900_000 }, () => {
     assert.match(nodes.stdout, /namespace\/default/);
   });
 });
+
+/** `pid name args…`, shortened, for a failure message. */
+function describeProcess(pid: number): string {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return `${pid} ${argv.join(' ').slice(0, 160)}`;
+  } catch {
+    return `${pid} (gone)`;
+  }
+}

@@ -17,6 +17,7 @@ import { deleteNamespace, testClient, testNamespace } from '../support/runtime.t
 import { runOperator, type OperatorProcess } from '../support/operator.ts';
 import { reconciledAfterNow } from '../support/reconciles.ts';
 import { waitFor } from '../support/wait.ts';
+import { metricSum, scrape } from '../support/metrics-text.ts';
 
 const EVENTS = { group: 'events.k8s.io', version: 'v1', kind: 'Event' };
 type Ev = { metadata: object; reason: string; note?: string; type: string; regarding: { name: string; kind: string } };
@@ -256,11 +257,11 @@ describe('NFS provisioner (local mode)', { timeout: 600_000 }, () => {
     writeFileSync(join(root, `${namespace}-used`, 'blob'), Buffer.alloc(12345));
     await claim('used', name);
     await bound('used');
-    const line = await waitFor(async () => {
-      const text = await (await fetch(`http://127.0.0.1:${operator.metricsPort}/metrics`)).text();
-      return text.split('\n').find((l) => l.startsWith('tentacle_nfs_volume_used_bytes{') && l.includes(`claim="used"`));
-    }, { what: 'usage gauge', timeoutMs: 30_000 });
-    assert.match(line, / 12345$/);
+    const used = await waitFor(async () => metricSum(await scrape(operator.metricsPort), 'tentacle_nfs_volume_used_bytes', 'claim="used"'), {
+      what: 'usage gauge',
+      timeoutMs: 30_000,
+    });
+    assert.equal(used, 12345);
     await client.delete(PVC, namespace, 'used');
     await waitFor(() => existsSync(join(root, `archived-${namespace}-used`)), { what: 'archived' });
     await waitFor(() => readdirSync(root).length === 0, { what: 'expired archive removed', timeoutMs: 20_000 });
