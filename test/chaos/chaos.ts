@@ -3,7 +3,7 @@
 //
 //   node test/chaos/chaos.ts [--runs 1] [--seed N] [--short]
 import { parseArgs } from 'node:util';
-import { describe, passed, runChaos, type ChaosOptions } from './scenario.ts';
+import { brokenGuarantees, describe, runChaos, type ChaosOptions } from './scenario.ts';
 import { FULL, SHORT } from './sizes.ts';
 
 const { values } = parseArgs({
@@ -20,8 +20,9 @@ for (let run = 1; run <= Number(values.runs); run++) {
   const options: ChaosOptions = { ...size, seed, log: (line) => process.stderr.write(`[chaos ${run}] ${line}\n`) };
   const report = await runChaos(options);
   console.log(describe(report).join('\n'));
-  if (!passed(report)) {
-    console.log(`run ${run} FAILED; repeat it with --seed ${seed}`);
+  const broken = brokenGuarantees(report, size);
+  if (broken.length) {
+    console.log(`run ${run} FAILED (${broken.join('; ')}); repeat it with --seed ${seed}`);
     process.exit(1);
   }
 }

@@ -187,10 +187,23 @@ export function describe(report: ChaosReport): string[] {
   ];
 }
 
-/** Whether the run kept every guarantee. */
-export function passed(report: ChaosReport): boolean {
+/**
+ * The guarantees the run broke, one line each; empty when it kept them all. `size` is what was asked
+ * for: every fault must have been injected, and each completion must have had its one pod.
+ */
+export function brokenGuarantees(report: ChaosReport, size: Pick<ChaosOptions, 'kills' | 'apiserverRestarts' | 'jobs' | 'completions'>): string[] {
+  const f = report.faults;
   const d = report.duplicates;
-  // A compaction that forced no relist did not test what it was meant to.
-  const compactionBit = report.faults.compactions === 0 || report.relists > 0;
-  return compactionBit && d.jobPods + d.ordinals + d.volumes === 0 && report.violations.length === 0 && report.crashes.length === 0 && report.unhandledRejections === 0;
+  return [
+    ...(f.kills < size.kills ? [`${f.kills} of ${size.kills} leader kills injected`] : []),
+    ...(f.apiserverRestarts < size.apiserverRestarts ? [`${f.apiserverRestarts} of ${size.apiserverRestarts} API-server restarts injected`] : []),
+    ...(f.compactions < 1 ? ['no etcd compaction injected'] : []),
+    // A compaction that forced no relist did not test what it was meant to.
+    ...(report.relists === 0 ? ['the compaction forced no relist'] : []),
+    ...(report.objects.jobPods !== size.jobs * size.completions ? [`${report.objects.jobPods} Job pods created for ${size.jobs * size.completions} completions`] : []),
+    ...(d.jobPods + d.ordinals + d.volumes > 0 ? [`duplicates: Job pods ${d.jobPods}, StatefulSet ordinals ${d.ordinals}, PVs ${d.volumes}`] : []),
+    ...report.violations,
+    ...report.crashes.map((c) => `crash: ${c}`),
+    ...(report.unhandledRejections > 0 ? [`${report.unhandledRejections} unhandled rejections`] : []),
+  ];
 }
