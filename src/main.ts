@@ -29,6 +29,8 @@ async function main(): Promise<number> {
       burst: flags.kubeApiBurst,
       metricsBindAddress: flags.metricsBindAddress,
       healthProbeBindAddress: flags.healthProbeBindAddress,
+      userAgent: 'tentacle-operator',
+      fieldManager: 'tentacle',
       leaderElection: flags.leaderElect,
       leaderElectionID: flags.leaderElectionID,
       ...(flags.leaderElectionNamespace ? { leaderElectionNamespace: flags.leaderElectionNamespace } : {}),

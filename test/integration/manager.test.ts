@@ -35,7 +35,7 @@ describe('manager', { timeout: 180_000 }, () => {
       healthProbeBindAddress: '127.0.0.1:0',
       logger: silentLogger,
     });
-    const recorder = manager.eventRecorder('mirror');
+    const recorder = manager.eventRecorder('example.com/mirror');
     // "mirror": keeps a Secret with the same data next to every ConfigMap; a ConfigMap labelled
     // fail=N fails its first N reconciles (throwing, rejecting, and throwing a non-Error in turn).
     manager
@@ -141,7 +141,7 @@ describe('manager', { timeout: 180_000 }, () => {
         : undefined;
     }, { what: 'a Synced event with a series' });
     const first = events.synced[0]!;
-    assert.equal(first.reportingController, 'tentacle.dev/mirror');
+    assert.equal(first.reportingController, 'example.com/mirror');
     assert.ok((first.series as { count: number }).count >= 2);
     assert.equal(first.type, 'Normal');
   });

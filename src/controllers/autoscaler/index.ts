@@ -32,7 +32,7 @@ export function setupAutoscalerController(
       new AutoscalerReconciler({
         client: manager.client,
         cache: manager.cache,
-        recorder: manager.eventRecorder('horizontal-pod-autoscaler'),
+        recorder: manager.eventRecorder('tentacle.dev/horizontal-pod-autoscaler'),
         clock: manager.clock,
         prometheusAddress: options.prometheusAddress,
       }),

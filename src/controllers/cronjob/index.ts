@@ -16,7 +16,7 @@ export function setupCronJobController(manager: Manager, options: { workers?: nu
       new CronJobReconciler({
         client: manager.client,
         cache: manager.cache,
-        recorder: manager.eventRecorder('cronjob-controller'),
+        recorder: manager.eventRecorder('tentacle.dev/cronjob-controller'),
         clock: manager.clock,
       }),
     );

@@ -46,7 +46,7 @@ export function setupJobController(manager: Manager, options: { workers?: number
         client: manager.client,
         cache: manager.cache,
         expectations,
-        recorder: manager.eventRecorder('job-controller'),
+        recorder: manager.eventRecorder('tentacle.dev/job-controller'),
         clock: manager.clock,
       }),
     );

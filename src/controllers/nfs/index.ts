@@ -31,7 +31,7 @@ export function setupNfsController(manager: Manager, options: ControllerOptions)
   }
   builder
     .watches<PersistentVolume>(PV, (pv) => named(provisionerOfVolume(pv)))
-    .complete(new NfsProvisionerReconciler({ client: manager.client, cache: manager.cache, recorder: manager.eventRecorder('nfs'), clock: manager.clock, agent }));
+    .complete(new NfsProvisionerReconciler({ client: manager.client, cache: manager.cache, recorder: manager.eventRecorder('tentacle.dev/nfs'), clock: manager.clock, agent }));
   if (local) setupVolumeWork(manager, 'nfs', (name) => `${local}/${name}`, true);
 }
 
@@ -49,7 +49,7 @@ function setupVolumeWork(manager: Manager, prefix: string, rootOf: (name: string
   const deps: VolumeWorkDeps = {
     client: manager.client,
     cache: manager.cache,
-    recorder: manager.eventRecorder('nfs-provisioner'),
+    recorder: manager.eventRecorder('tentacle.dev/nfs-provisioner'),
     clock: manager.clock,
     rootOf,
     createRoot,

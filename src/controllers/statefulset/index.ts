@@ -43,7 +43,7 @@ export function setupStatefulSetController(manager: Manager, options: { workers?
         client: manager.client,
         cache: manager.cache,
         expectations,
-        recorder: manager.eventRecorder('statefulset-controller'),
+        recorder: manager.eventRecorder('tentacle.dev/statefulset-controller'),
         clock: manager.clock,
       }),
     );

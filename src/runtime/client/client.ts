@@ -3,7 +3,7 @@
 import { gvkOf, type GroupVersionKind, type KubeObject } from '../types.ts';
 import { connect, type Connection, type ConnectionOptions } from './connection.ts';
 import { isNotFound } from './errors.ts';
-import { RestClient, type RestOptions } from './rest.ts';
+import { DEFAULT_USER_AGENT, RestClient, type RestOptions } from './rest.ts';
 import { RestMapper, resourcePath, type ResourceInfo } from './rest-mapper.ts';
 
 export interface ListOptions {
@@ -82,8 +82,8 @@ export interface ClientOptions extends ConnectionOptions, RestOptions {}
 export class Client {
   readonly rest: RestClient;
   readonly mapper: RestMapper;
-  /** Field manager used for writes unless a call names another. */
-  fieldManager = 'tentacle';
+  /** Field manager used for writes unless a call names another; the manager sets the operator's. */
+  fieldManager = DEFAULT_USER_AGENT;
 
   constructor(rest: RestClient, mapper = new RestMapper(rest)) {
     this.rest = rest;

@@ -25,8 +25,12 @@ export interface RestOptions {
   qps?: number;
   burst?: number;
   metrics?: RuntimeMetrics;
+  /** The User-Agent header of every request; default `tentacle-runtime`. */
   userAgent?: string;
 }
+
+/** How the runtime names itself when the operator does not (`ManagerOptions.userAgent`). */
+export const DEFAULT_USER_AGENT = 'tentacle-runtime';
 
 const DEFAULT_QPS = 20;
 const DEFAULT_BURST = 30;
@@ -45,7 +49,7 @@ export class RestClient {
     this.limiter = qps > 0 ? new BucketRateLimiter<string>(qps, options.burst ?? DEFAULT_BURST, realClock) : undefined;
     this.metrics = options.metrics;
     this.host = connection.server.host;
-    this.userAgent = options.userAgent ?? 'tentacle';
+    this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
   }
 
   /** Sends a request and returns the parsed JSON body; non-2xx answers throw ApiError. */

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Cache } from '../cache/cache.ts';
 import { Client } from '../client/client.ts';
 import { connect } from '../client/connection.ts';
-import { RestClient } from '../client/rest.ts';
+import { DEFAULT_USER_AGENT, RestClient } from '../client/rest.ts';
 import { Builder, type ControllerHost } from '../controller/builder.ts';
 import type { Controller } from '../controller/controller.ts';
 import { Recorder } from '../events/recorder.ts';
@@ -31,7 +31,16 @@ export interface ManagerOptions {
   metricsBindAddress?: string;
   /** `:8081` by default; `0` disables the server. */
   healthProbeBindAddress?: string;
+  /**
+   * How the operator names itself to the API server: the User-Agent of its requests (`-leader-election`
+   * appended for the lease's own client) and the field manager of its writes. Default
+   * `tentacle-runtime`; set it, so that audit logs and managedFields tell operators apart.
+   */
+  userAgent?: string;
+  /** The field manager of writes that name none; default `userAgent`. */
+  fieldManager?: string;
   leaderElection?: boolean;
+  /** The Lease's name; required with `leaderElection` (one per operator, as controller-runtime's LeaderElectionID). */
   leaderElectionID?: string;
   leaderElectionNamespace?: string;
   leaseDurationMs?: number;
@@ -91,13 +100,18 @@ export class Manager implements ControllerHost {
   }
 
   static async create(options: ManagerOptions = {}): Promise<Manager> {
+    if (options.leaderElection && !options.leaderElectionID) {
+      throw new Error('leaderElectionID is required with leaderElection: it names the Lease, one per operator');
+    }
     const metrics = options.metrics ?? new RuntimeMetrics();
     if (options.client) return new Manager(options.client, options.client, options, metrics, false);
     const connection = await connect(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {});
     const limits = { ...(options.qps !== undefined ? { qps: options.qps } : {}), ...(options.burst !== undefined ? { burst: options.burst } : {}) };
-    const client = new Client(new RestClient(connection, { ...limits, metrics, userAgent: 'tentacle-operator' }));
+    const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    const client = new Client(new RestClient(connection, { ...limits, metrics, userAgent }));
+    client.fieldManager = options.fieldManager ?? userAgent;
     // Leader election gets its own rate limiter: a busy controller must never delay a lease renewal.
-    const leaderClient = new Client(new RestClient(connection, { metrics, userAgent: 'tentacle-leader-election' }), client.mapper);
+    const leaderClient = new Client(new RestClient(connection, { metrics, userAgent: `${userAgent}-leader-election` }), client.mapper);
     return new Manager(client, leaderClient, options, metrics, true);
   }
 
@@ -112,9 +126,13 @@ export class Manager implements ControllerHost {
     this.controllers.push(controller);
   }
 
-  /** An Event recorder reporting as `tentacle.dev/<component>`. */
-  eventRecorder(component: string): Recorder {
-    const recorder = new Recorder(this.client, `tentacle.dev/${component}`, {
+  /**
+   * An Event recorder whose events name `reportingController` as their source (events.k8s.io's
+   * reportingController, e.g. `example.com/mirror-controller`), as controller-runtime's
+   * GetEventRecorderFor.
+   */
+  eventRecorder(reportingController: string): Recorder {
+    const recorder = new Recorder(this.client, reportingController, {
       logger: this.logger,
       clock: this.clock,
       dropped: this.metrics.eventsDropped,
@@ -152,7 +170,7 @@ export class Manager implements ControllerHost {
     if (this.options.leaderElection) {
       this.elector = new LeaderElector(this.leaderClient, {
         namespace: this.options.leaderElectionNamespace ?? defaultNamespace(),
-        name: this.options.leaderElectionID ?? 'tentacle-operator',
+        name: this.options.leaderElectionID!,
         identity: this.identity,
         logger: log,
         metrics: this.metrics,
