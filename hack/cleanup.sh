@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts that start things: `cleanup_on_exit FN` runs FN exactly once, whole, when the
 # script ends, whether it exits or gets INT or TERM (then it exits 130 afterwards).
 #
