@@ -62,6 +62,26 @@ export interface GroupVersionKind {
   kind: string;
 }
 
+declare const objectType: unique symbol;
+
+/**
+ * A kind that carries the TypeScript type of its objects (make one with defineKind), so that what
+ * reads or writes it infers that type: `cache.get(JOB, ns, name)` is a Job, and a Pod kind where a Job
+ * is expected does not compile. A plain GroupVersionKind is a Kind of any object.
+ */
+export interface Kind<T extends KubeObject = KubeObject> extends GroupVersionKind {
+  /**
+   * Only for the compiler (never set at run time): the type of the kind's objects, in and out, so
+   * that Kind<A> and Kind<B> are interchangeable only when A and B are the same type.
+   */
+  readonly [objectType]?: (object: T) => T;
+}
+
+/** `defineKind<Job>('batch', 'v1', 'Job')`: the kind of the objects typed `T`. */
+export function defineKind<T extends KubeObject>(group: string, version: string, kind: string): Kind<T> {
+  return { group, version, kind };
+}
+
 /** A work item: the object to reconcile. `namespace` is '' for cluster-scoped objects. */
 export interface Request {
   namespace: string;

@@ -7,7 +7,7 @@ import type { Client } from '../../src/runtime/client/client.ts';
 import type { KubeObject } from '../../src/runtime/types.ts';
 import { DEPLOYMENT, POD, PV, PVC, STORAGE_CLASS } from '../../src/api/core/types.ts';
 import { CRONJOB, JOB, FINALIZER_JOB_TRACKING } from '../../src/api/batch/types.ts';
-import { STATEFULSET } from '../../src/api/apps/types.ts';
+import { STATEFULSET, type StatefulSetStatus } from '../../src/api/apps/types.ts';
 import { HORIZONTAL_POD_AUTOSCALER } from '../../src/api/autoscaling/types.ts';
 import { pool, type AuditEvent } from '../../bench/support.ts';
 import { waitFor } from '../support/wait.ts';
@@ -133,7 +133,7 @@ export async function create(client: Client, size: WorkloadSize): Promise<void> 
 
 /** Once the StatefulSet has rolled out, changes its template: a rolling update of every ordinal. */
 export async function rollingUpdate(client: Client, size: WorkloadSize, signal: AbortSignal): Promise<void> {
-  await waitFor(async () => signal.aborted || (await client.get<Obj>(STATEFULSET, NS.sts, 'web')).status?.readyReplicas === size.statefulSetReplicas, {
+  await waitFor(async () => signal.aborted || (await client.get(STATEFULSET, NS.sts, 'web')).status?.readyReplicas === size.statefulSetReplicas, {
     what: 'the StatefulSet rolled out',
     timeoutMs: 1_800_000,
     intervalMs: 1000,
@@ -146,17 +146,17 @@ export async function pending(client: Client, size: WorkloadSize): Promise<strin
   const left: string[] = [];
   let complete = 0;
   for (let i = 0; i < size.jobs; i++) {
-    const job = await client.get<Obj>(JOB, jobNamespace(i), 'work');
+    const job = await client.get(JOB, jobNamespace(i), 'work');
     if (job.status?.conditions?.some((c: any) => c.type === 'Complete' && c.status === 'True')) complete++;
   }
   if (complete < size.jobs) left.push(`${complete}/${size.jobs} Jobs Complete`);
-  const set = await client.get<Obj>(STATEFULSET, NS.sts, 'web');
-  const s = set.status ?? {};
+  const set = await client.get(STATEFULSET, NS.sts, 'web');
+  const s: Partial<StatefulSetStatus> = set.status ?? {};
   const rolled = s.observedGeneration === 2 && s.updateRevision && s.currentRevision === s.updateRevision && s.readyReplicas === size.statefulSetReplicas && s.updatedReplicas === size.statefulSetReplicas;
   if (!rolled) left.push(`StatefulSet generation ${s.observedGeneration}, ${s.readyReplicas ?? 0} ready, ${s.updatedReplicas ?? 0} updated`);
-  const bound = (await client.list<Obj>(PVC, { namespace: NS.nfs })).items.filter((c) => c.status?.phase === 'Bound').length;
+  const bound = (await client.list(PVC, { namespace: NS.nfs })).items.filter((c) => c.status?.phase === 'Bound').length;
   if (bound < size.claims) left.push(`${bound}/${size.claims} claims Bound`);
-  const scaled = (await client.list<Obj>(DEPLOYMENT, { namespace: NS.hpa })).items.filter((d) => d.spec?.replicas === HPA_MAX).length;
+  const scaled = (await client.list(DEPLOYMENT, { namespace: NS.hpa })).items.filter((d) => d.spec?.replicas === HPA_MAX).length;
   if (scaled < size.hpas) left.push(`${scaled}/${size.hpas} HPA targets at their maximum`);
   return left.join(', ');
 }
@@ -184,7 +184,7 @@ export async function check(
   let jobPods = 0;
   let jobPodsCreated = 0;
   for (let i = 0; i < size.jobs; i++) {
-    const job = await client.get<Obj>(JOB, jobNamespace(i), 'work');
+    const job = await client.get(JOB, jobNamespace(i), 'work');
     // Both are lower bounds (an API server killed mid-write may not log it; a watch may relist over a
     // pod created and deleted in its gap), so the larger one is the better.
     const created = Math.max(podCreates.filter((e) => e.namespace === jobNamespace(i)).length, podsSeen.count(jobNamespace(i)));
@@ -194,34 +194,34 @@ export async function check(
     jobPodsCreated += created;
   }
 
-  const claims = (await client.list<Obj>(PVC, { namespace: NS.nfs })).items;
-  const volumes = (await client.list<Obj>(PV)).items.filter((v) => v.spec?.claimRef?.namespace === NS.nfs);
+  const claims = (await client.list(PVC, { namespace: NS.nfs })).items;
+  const volumes = (await client.list(PV)).items.filter((v) => v.spec?.claimRef?.namespace === NS.nfs);
   let extraVolumes = 0;
   for (const claim of claims) {
-    const mine = volumes.filter((v) => v.spec.claimRef.uid === claim.metadata.uid);
+    const mine = volumes.filter((v) => v.spec.claimRef?.uid === claim.metadata.uid);
     if (mine.length !== 1 || claim.spec.volumeName !== mine[0]?.metadata.name) violations.push(`claim ${claim.metadata.name}: ${mine.length} PVs, bound to ${claim.spec.volumeName}`);
     extraVolumes += Math.max(0, mine.length - 1);
   }
   const dirs = new Set(readdirSync(join(exportsDir, PROVISIONER)));
-  const volumeDirs = new Set(volumes.map((v) => basename(v.spec.nfs.path)));
+  const volumeDirs = new Set(volumes.map((v) => basename(v.spec.nfs?.path ?? '')));
   for (const dir of dirs) if (!volumeDirs.has(dir)) violations.push(`directory ${dir} has no PV`);
   for (const dir of volumeDirs) if (!dirs.has(dir)) violations.push(`PV directory ${dir} is missing`);
 
   // The CronJob's current Job still runs, so its pod rightly keeps the finalizer until teardown.
   violations.push(...(await finalizersLeft(client, (ns) => ns.startsWith('chaos-job-'))));
 
-  const hpas = (await client.list<Obj>(HORIZONTAL_POD_AUTOSCALER, { namespace: NS.hpa })).items;
+  const hpas = (await client.list(HORIZONTAL_POD_AUTOSCALER, { namespace: NS.hpa })).items;
   for (const hpa of hpas) {
     const r = targets.range.get(hpa.spec.scaleTargetRef.name);
     if (!r) violations.push(`HPA ${hpa.metadata.name}: its target was never seen`);
-    else if (r.min < hpa.spec.minReplicas || r.max > hpa.spec.maxReplicas) violations.push(`HPA ${hpa.metadata.name}: target ranged ${r.min}..${r.max} outside ${hpa.spec.minReplicas}..${hpa.spec.maxReplicas}`);
+    else if (r.min < (hpa.spec.minReplicas ?? 1) || r.max > hpa.spec.maxReplicas) violations.push(`HPA ${hpa.metadata.name}: target ranged ${r.min}..${r.max} outside ${hpa.spec.minReplicas}..${hpa.spec.maxReplicas}`);
   }
   return { duplicates: { jobPods, ordinals: ordinalOverlaps.length, volumes: extraVolumes }, violations, podsCreated: jobPodsCreated };
 }
 
 /** Pods (of the namespaces `where` picks) still holding the Job tracking finalizer. */
 export async function finalizersLeft(client: Client, where: (namespace: string) => boolean = () => true): Promise<string[]> {
-  const pods = (await client.listAll<Obj>(POD, { limit: 2000 })).items;
+  const pods = (await client.listAll(POD, { limit: 2000 })).items;
   return pods
     .filter((p) => where(p.metadata.namespace!) && p.metadata.finalizers?.includes(FINALIZER_JOB_TRACKING))
     .map((p) => `pod ${p.metadata.namespace}/${p.metadata.name} still has ${FINALIZER_JOB_TRACKING}`);
@@ -238,8 +238,8 @@ export async function teardown(client: Client, size: WorkloadSize, exportsDir: s
   await pool(0, size.claims, 20, (i) => client.delete(PVC, NS.nfs, `claim-${i}`));
   await waitFor(
     async () => {
-      const pods = (await client.listAll<Obj>(POD, { limit: 2000 })).items.filter((p) => p.metadata.namespace!.startsWith('chaos-job-') || p.metadata.namespace === NS.cron).length;
-      const volumes = (await client.list<Obj>(PV)).items.filter((v) => v.spec?.claimRef?.namespace === NS.nfs).length;
+      const pods = (await client.listAll(POD, { limit: 2000 })).items.filter((p) => p.metadata.namespace!.startsWith('chaos-job-') || p.metadata.namespace === NS.cron).length;
+      const volumes = (await client.list(PV)).items.filter((v) => v.spec?.claimRef?.namespace === NS.nfs).length;
       const dirs = readdirSync(join(exportsDir, PROVISIONER)).length;
       return (pods === 0 && volumes === 0 && dirs === 0) || (false as const);
     },

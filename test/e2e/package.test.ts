@@ -56,13 +56,24 @@ test('npm pack installs into an empty project that type-checks and runs against 
   );
   await run(tsc, ['-p', 'tsconfig.json'], { cwd: consumer, timeoutMs: 120_000 });
 
-  // The declarations carry real types, not `any`: a wrong one does not compile (tsc reports on stdout).
-  writeFileSync(join(consumer, 'wrong.ts'), "import { Manager } from 'tentacle/runtime';\nexport const m: Manager = 42;\n");
+  // The declarations carry real types, not `any`: a wrong one does not compile (tsc reports on stdout),
+  // nor does a kind of one type read as another.
+  writeFileSync(
+    join(consumer, 'wrong.ts'),
+    [
+      "import { defineKind, Manager, type KubeObject } from 'tentacle/runtime';",
+      'export const m: Manager = 42;',
+      "interface Secret extends KubeObject { type: string }",
+      "const CONFIGMAP = defineKind<KubeObject & { data?: Record<string, string> }>('', 'v1', 'ConfigMap');",
+      "export const read = (manager: Manager) => manager.cache.get<Secret>(CONFIGMAP, 'ns', 'name');",
+    ].join('\n'),
+  );
   const wrong = await promisify(execFile)(tsc, ['--ignoreConfig', '--strict', '--noEmit', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--skipLibCheck', 'wrong.ts'], { cwd: consumer }).then(
     () => '',
     (err: { stdout?: string }) => err.stdout ?? '',
   );
   assert.match(wrong, /not assignable to type 'Manager'/);
+  assert.match(wrong, /wrong\.ts\(5,.*not assignable to parameter of type 'Kind<Secret>'/);
 
   await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hello', namespace }, data: { a: '1' } });
   const operator = spawn(process.execPath, ['main.ts', kubeconfigPath(), namespace], { cwd: consumer, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -10,6 +10,7 @@ import { HORIZONTAL_POD_AUTOSCALER, type HorizontalPodAutoscaler, type Horizonta
 import { STATEFULSET } from '../../src/api/apps/types.ts';
 import { DEPLOYMENT } from '../../src/api/core/types.ts';
 import type { Client } from '../../src/runtime/client/client.ts';
+import type { GroupVersionKind } from '../../src/runtime/types.ts';
 import { startExporter, type Exporter } from '../support/exporter.ts';
 import { startMetricsAdapter, type MetricsAdapter } from '../support/metrics-adapter.ts';
 import { runOperator, type OperatorProcess } from '../support/operator.ts';
@@ -73,8 +74,8 @@ describe('HorizontalPodAutoscaler controller', { timeout: 600_000 }, () => {
     });
   }
 
-  const replicasOf = async (name: string, gvk = DEPLOYMENT) => ((await client.get<any>(gvk, namespace, name)).spec.replicas as number);
-  const waitReplicas = (name: string, want: number, gvk = DEPLOYMENT, timeoutMs = 90_000) =>
+  const replicasOf = async (name: string, gvk: GroupVersionKind = DEPLOYMENT) => ((await client.get<any>(gvk, namespace, name)).spec.replicas as number);
+  const waitReplicas = (name: string, want: number, gvk: GroupVersionKind = DEPLOYMENT, timeoutMs = 90_000) =>
     waitFor(async () => (await replicasOf(name, gvk)) === want, { what: `${name} at ${want} replicas`, timeoutMs, intervalMs: 500 });
   const status = async (name: string) => (await client.get<HorizontalPodAutoscaler>(HORIZONTAL_POD_AUTOSCALER, namespace, name)).status;
   const condition = async (name: string, type: string) => (await status(name))?.conditions?.find((c) => c.type === type);

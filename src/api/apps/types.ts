@@ -1,12 +1,12 @@
 // apps.tentacle.dev/v1alpha1 StatefulSet: the apps/v1 API field for field (JSON shapes, as the API server
 // sends them), so an apps/v1 manifest works with only apiVersion changed.
-import type { KubeObject, LabelSelector } from '../../runtime/types.ts';
+import { defineKind, type KubeObject, type LabelSelector } from '../../runtime/types.ts';
 import type { PersistentVolumeClaimTemplate, PodTemplateSpec } from '../core/types.ts';
 
 export const GROUP = 'apps.tentacle.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
-export const STATEFULSET = { group: GROUP, version: VERSION, kind: 'StatefulSet' };
+export const STATEFULSET = defineKind<StatefulSet>(GROUP, VERSION, 'StatefulSet');
 
 /** Pod labels, upstream's names (tools and Services select on them, so they are not renamed). */
 export const LABEL_POD_NAME = 'statefulset.kubernetes.io/pod-name';

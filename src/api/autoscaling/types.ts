@@ -1,12 +1,12 @@
 // autoscaling.tentacle.dev/v1alpha1 HorizontalPodAutoscaler: the autoscaling/v2 API field for field (JSON
 // shapes, as the API server sends them), so an autoscaling/v2 manifest works with only apiVersion changed.
 // Beyond upstream: a Prometheus metric source, activation thresholds, scale to zero and dry run.
-import type { Condition, KubeObject, LabelSelector } from '../../runtime/types.ts';
+import { defineKind, type Condition, type KubeObject, type LabelSelector } from '../../runtime/types.ts';
 
 export const GROUP = 'autoscaling.tentacle.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
-export const HORIZONTAL_POD_AUTOSCALER = { group: GROUP, version: VERSION, kind: 'HorizontalPodAutoscaler' } as const;
+export const HORIZONTAL_POD_AUTOSCALER = defineKind<HorizontalPodAutoscaler>(GROUP, VERSION, 'HorizontalPodAutoscaler');
 
 /** resource.Quantity; the CRD schema also lets a plain number through. */
 export type Quantity = string | number;

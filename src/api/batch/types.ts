@@ -1,6 +1,6 @@
 // batch.tentacle.dev/v1alpha1 Job and CronJob: the batch/v1 API field for field (JSON shapes, as the
 // API server sends them), so a batch/v1 manifest works with only apiVersion changed.
-import type { KubeObject, LabelSelector, ObjectMeta } from '../../runtime/types.ts';
+import { defineKind, type KubeObject, type LabelSelector, type ObjectMeta } from '../../runtime/types.ts';
 import type { PodTemplateSpec } from '../core/types.ts';
 
 // The core kinds the batch controllers read, for the modules that import them from here.
@@ -10,8 +10,8 @@ export type { Container, ContainerStatus, Pod, PodSpec, PodStatus, PodTemplateSp
 export const GROUP = 'batch.tentacle.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
-export const JOB = { group: GROUP, version: VERSION, kind: 'Job' };
-export const CRONJOB = { group: GROUP, version: VERSION, kind: 'CronJob' };
+export const JOB = defineKind<Job>(GROUP, VERSION, 'Job');
+export const CRONJOB = defineKind<CronJob>(GROUP, VERSION, 'CronJob');
 
 /** Labels and annotations on pods, upstream's names under our group, plus the short legacy forms. */
 export const LABEL_CONTROLLER_UID = `${GROUP}/controller-uid`;

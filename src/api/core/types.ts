@@ -1,12 +1,12 @@
 // Core (v1) and other built-in shapes the controllers read and write, as the API server sends them
 // in JSON. Only the fields some controller uses are typed; the rest pass through untouched.
-import type { KubeObject, LabelSelector, ObjectMeta } from '../../runtime/types.ts';
+import { defineKind, type KubeObject, type LabelSelector, type ObjectMeta } from '../../runtime/types.ts';
 
-export const POD = { group: '', version: 'v1', kind: 'Pod' };
-export const PVC = { group: '', version: 'v1', kind: 'PersistentVolumeClaim' };
-export const PV = { group: '', version: 'v1', kind: 'PersistentVolume' };
-export const STORAGE_CLASS = { group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass' };
-export const CONTROLLER_REVISION = { group: 'apps', version: 'v1', kind: 'ControllerRevision' };
+export const POD = defineKind<Pod>('', 'v1', 'Pod');
+export const PVC = defineKind<PersistentVolumeClaim>('', 'v1', 'PersistentVolumeClaim');
+export const PV = defineKind<PersistentVolume>('', 'v1', 'PersistentVolume');
+export const STORAGE_CLASS = defineKind<StorageClass>('storage.k8s.io', 'v1', 'StorageClass');
+export const CONTROLLER_REVISION = defineKind<ControllerRevision>('apps', 'v1', 'ControllerRevision');
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 
@@ -131,7 +131,7 @@ export interface PersistentVolume extends KubeObject {
   status?: { phase?: 'Pending' | 'Available' | 'Bound' | 'Released' | 'Failed'; message?: string; reason?: string };
 }
 
-export const DEPLOYMENT = { group: 'apps', version: 'v1', kind: 'Deployment' };
+export const DEPLOYMENT = defineKind<Deployment>('apps', 'v1', 'Deployment');
 
 /** apps/v1 Deployment, as far as the NFS agent needs it. */
 export interface Deployment extends KubeObject {

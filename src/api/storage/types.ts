@@ -1,12 +1,12 @@
 // storage.tentacle.dev/v1alpha1 NFSProvisioner (cluster-scoped): one export of an existing NFS server,
 // the StorageClass whose claims get directories on it, and the directory policy of
 // nfs-subdir-external-provisioner (pathPattern, onDelete / archiveOnDelete, mode, owner).
-import type { Condition, KubeObject } from '../../runtime/types.ts';
+import { defineKind, type Condition, type KubeObject } from '../../runtime/types.ts';
 
 export const GROUP = 'storage.tentacle.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
-export const NFS_PROVISIONER = { group: GROUP, version: VERSION, kind: 'NFSProvisioner' };
+export const NFS_PROVISIONER = defineKind<NFSProvisioner>(GROUP, VERSION, 'NFSProvisioner');
 
 /** The `provisioner` of every StorageClass the operator manages. */
 export const PROVISIONER_NAME = 'tentacle.dev/nfs';

@@ -4,7 +4,7 @@ import type { Client } from '../client/client.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import type { RuntimeMetrics } from '../metrics/metrics.ts';
-import { apiVersionOf, type GroupVersionKind, type KubeObject, type LabelSelector } from '../types.ts';
+import { apiVersionOf, type GroupVersionKind, type Kind, type KubeObject, type LabelSelector } from '../types.ts';
 import { Informer, type InformerOptions } from './informer.ts';
 
 export interface CacheOptions {
@@ -34,7 +34,7 @@ export class Cache {
    * (a kind is informed once, with the first options given), except `fields`: the informer keeps the
    * union of every call's fields, the whole object if a call declares none (Informer.keep).
    */
-  informerFor<T extends KubeObject>(gvk: GroupVersionKind, options: InformerOptions<T> = {}): Informer<T> {
+  informerFor<T extends KubeObject>(gvk: Kind<T>, options: InformerOptions<T> = {}): Informer<T> {
     const key = gvkKey(gvk);
     let informer = this.informers.get(key) as Informer<T> | undefined;
     if (!informer) {
@@ -68,19 +68,19 @@ export class Cache {
     return [...this.informers.values()].every((i) => i.hasSynced());
   }
 
-  get<T extends KubeObject>(gvk: GroupVersionKind, namespace: string, name: string): T | undefined {
+  get<T extends KubeObject>(gvk: Kind<T>, namespace: string, name: string): T | undefined {
     return this.existing<T>(gvk).store.getByName(namespace, name);
   }
 
-  list<T extends KubeObject>(gvk: GroupVersionKind, options: { namespace?: string; selector?: LabelSelector } = {}): T[] {
+  list<T extends KubeObject>(gvk: Kind<T>, options: { namespace?: string; selector?: LabelSelector } = {}): T[] {
     return this.existing<T>(gvk).store.list(options);
   }
 
-  byIndex<T extends KubeObject>(gvk: GroupVersionKind, index: string, value: string): T[] {
+  byIndex<T extends KubeObject>(gvk: Kind<T>, index: string, value: string): T[] {
     return this.existing<T>(gvk).store.byIndex(index, value);
   }
 
-  private existing<T extends KubeObject>(gvk: GroupVersionKind): Informer<T> {
+  private existing<T extends KubeObject>(gvk: Kind<T>): Informer<T> {
     const informer = this.informers.get(gvkKey(gvk)) as Informer<T> | undefined;
     if (!informer) throw new Error(`${gvkKey(gvk)} is not in the cache: watch it (for/owns/watches) or call informerFor`);
     return informer;

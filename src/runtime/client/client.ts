@@ -1,6 +1,6 @@
 // A generic client over any kind, addressed by GroupVersionKind, with the operations controllers need:
 // CRUD, the status subresource, the four patch types (server-side apply included) and raw watch streams.
-import { gvkOf, type GroupVersionKind, type KubeObject } from '../types.ts';
+import { gvkOf, type GroupVersionKind, type Kind, type KubeObject } from '../types.ts';
 import { connect, type Connection, type ConnectionOptions } from './connection.ts';
 import { isNotFound } from './errors.ts';
 import { DEFAULT_USER_AGENT, RestClient, type RestOptions } from './rest.ts';
@@ -103,14 +103,14 @@ export class Client {
     return this.mapper.resourceFor(gvk);
   }
 
-  async get<T extends KubeObject>(gvk: GroupVersionKind, namespace: string, name: string, options: RequestOptions = {}): Promise<T> {
+  async get<T extends KubeObject>(gvk: Kind<T>, namespace: string, name: string, options: RequestOptions = {}): Promise<T> {
     const info = await this.resourceFor(gvk);
     return this.rest.json<T>({ method: 'GET', path: resourcePath(info, namespace, name), ...signalOf(options) });
   }
 
   /** Like get, but undefined when the object does not exist. */
   async find<T extends KubeObject>(
-    gvk: GroupVersionKind,
+    gvk: Kind<T>,
     namespace: string,
     name: string,
     options: RequestOptions = {},
@@ -124,14 +124,14 @@ export class Client {
   }
 
   /** One page of a list. */
-  async list<T extends KubeObject>(gvk: GroupVersionKind, options: ListOptions = {}): Promise<ObjectList<T>> {
+  async list<T extends KubeObject>(gvk: Kind<T>, options: ListOptions = {}): Promise<ObjectList<T>> {
     const info = await this.resourceFor(gvk);
     const { namespace, ...query } = options;
     return this.rest.json<ObjectList<T>>({ method: 'GET', path: resourcePath(info, namespace), query: { ...query } });
   }
 
   /** Every page of a list; the resourceVersion is that of the first page (a consistent snapshot). */
-  async listAll<T extends KubeObject>(gvk: GroupVersionKind, options: ListOptions = {}): Promise<ObjectList<T>> {
+  async listAll<T extends KubeObject>(gvk: Kind<T>, options: ListOptions = {}): Promise<ObjectList<T>> {
     const first = await this.list<T>(gvk, options);
     const items = first.items;
     let cont = first.metadata.continue;
@@ -165,7 +165,7 @@ export class Client {
   }
 
   async patch<T extends KubeObject>(
-    gvk: GroupVersionKind,
+    gvk: Kind<T>,
     namespace: string,
     name: string,
     patch: unknown,

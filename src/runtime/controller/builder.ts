@@ -6,7 +6,7 @@ import type { InformerOptions } from '../cache/informer.ts';
 import type { Logger } from '../log.ts';
 import type { RuntimeMetrics } from '../metrics/metrics.ts';
 import type { RateLimiter } from '../queue/rate-limiter.ts';
-import type { GroupVersionKind, KubeObject } from '../types.ts';
+import type { GroupVersionKind, Kind, KubeObject } from '../types.ts';
 import type { Clock } from '../util/clock.ts';
 import { Controller } from './controller.ts';
 import { enqueueForObject, enqueueForOwner, type MapFunc } from './handler.ts';
@@ -51,19 +51,19 @@ export class Builder {
     this.name = name;
   }
 
-  for<T extends KubeObject>(gvk: GroupVersionKind, options: WatchOptions<T> = {}): this {
+  for<T extends KubeObject>(gvk: Kind<T>, options: WatchOptions<T> = {}): this {
     if (this.primary) throw new Error(`controller ${this.name}: for() may be called once`);
     this.primary = { gvk, map: enqueueForObject, options };
     return this;
   }
 
   /** Children whose controller owner reference points at the primary kind. */
-  owns<T extends KubeObject>(gvk: GroupVersionKind, options: WatchOptions<T> = {}): this {
+  owns<T extends KubeObject>(gvk: Kind<T>, options: WatchOptions<T> = {}): this {
     this.sources.push({ gvk, map: 'owner', options });
     return this;
   }
 
-  watches<T extends KubeObject>(gvk: GroupVersionKind, map: MapFunc<T>, options: WatchOptions<T> = {}): this {
+  watches<T extends KubeObject>(gvk: Kind<T>, map: MapFunc<T>, options: WatchOptions<T> = {}): this {
     this.sources.push({ gvk, map, options });
     return this;
   }
