@@ -4,7 +4,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Client } from '../../src/runtime/client/client.ts';
-import type { KubeObject } from '../../src/runtime/types.ts';
 import { DEPLOYMENT, POD, PV, PVC, STORAGE_CLASS } from '../../src/api/core/types.ts';
 import { CRONJOB, JOB, FINALIZER_JOB_TRACKING } from '../../src/api/batch/types.ts';
 import { STATEFULSET, type StatefulSetStatus } from '../../src/api/apps/types.ts';
@@ -29,7 +28,6 @@ const PROVISIONER = 'chaos';
 const HPA_MIN = 1;
 const HPA_MAX = 4;
 
-type Obj = KubeObject & { spec?: any; status?: any };
 /** Nodes of the chaos control plane (benchControlPlane with 4 kwok nodes). */
 export const NODES = 4;
 /**
