@@ -136,6 +136,28 @@ describe('client', { timeout: 120_000 }, () => {
     assert.ok(await client.get(CONFIGMAP, namespace, 'pre'));
   });
 
+  test('a client bound to a signal stops every request when it aborts; the client it came from goes on', async () => {
+    const stop = new AbortController();
+    const bound = client.withSignal(stop.signal);
+    assert.equal(bound.fieldManager, client.fieldManager);
+    await bound.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bound', namespace } });
+    assert.equal((await bound.list(CONFIGMAP, { namespace })).items.some((cm) => cm.metadata.name === 'bound'), true);
+    stop.abort();
+    const aborted = (err: unknown) => (err as Error).name === 'AbortError';
+    await assert.rejects(bound.get(CONFIGMAP, namespace, 'bound'), aborted);
+    await assert.rejects(bound.list(CONFIGMAP, { namespace }), aborted);
+    await assert.rejects(bound.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'never', namespace } }), aborted);
+    await assert.rejects(bound.patch(CONFIGMAP, namespace, 'bound', { data: { a: '1' } }, 'merge'), aborted);
+    await assert.rejects(bound.delete(CONFIGMAP, namespace, 'bound'), aborted);
+    // A view of a view is stopped by either signal.
+    const outer = new AbortController();
+    const nested = client.withSignal(outer.signal).withSignal(new AbortController().signal);
+    outer.abort();
+    await assert.rejects(nested.get(CONFIGMAP, namespace, 'bound'), aborted);
+    assert.ok(await client.get(CONFIGMAP, namespace, 'bound'));
+    assert.equal(await client.find(CONFIGMAP, namespace, 'never'), undefined);
+  });
+
   test('the client-side rate limit spaces requests after the burst', async () => {
     const slow = await testClient({ qps: 5, burst: 1 });
     const started = performance.now();

@@ -33,7 +33,8 @@ export class CronJobReconciler implements Reconciler {
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
-    const { cache, client, recorder } = this.deps;
+    const { cache, recorder } = this.deps;
+    const client = this.deps.client.withSignal(ctx.signal);
     const cronJob = cache.get<CronJob>(CRONJOB, req.namespace, req.name);
     if (!cronJob) return {};
     const uid = cronJob.metadata.uid!;

@@ -52,6 +52,7 @@ export class JobReconciler implements Reconciler {
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
     const { cache, expectations } = this.deps;
+    const client = this.deps.client.withSignal(ctx.signal);
     const key = requestKey(req);
     const job = cache.get<Job>(JOB, req.namespace, req.name);
     if (!job) {
@@ -59,7 +60,7 @@ export class JobReconciler implements Reconciler {
       this.statusWrittenOver.delete(key);
       // Nothing else would ever take the tracking finalizer off the pods of a Job that is gone.
       const orphans = orphansOfMissingJob(req.name, cache.list<Pod>(POD, { namespace: req.namespace }));
-      await Promise.all(orphans.map((pod) => this.removeFinalizer(pod)));
+      await Promise.all(orphans.map((pod) => this.removeFinalizer(client, pod)));
       if (orphans.length) ctx.log.info({ pods: orphans.length }, 'released the tracking finalizer of pods whose Job is gone');
       return {};
     }
@@ -69,7 +70,7 @@ export class JobReconciler implements Reconciler {
     if (!job.spec.manualSelector && !job.spec.selector) {
       // As upstream's API server does at creation: the selector is the Job's own UID label (the
       // CRD lets it be set once). The update event brings us back with the new spec.
-      await this.deps.client.patch(JOB, req.namespace, req.name, { spec: { selector: { matchLabels: { [LABEL_CONTROLLER_UID]: uid } } } }, 'merge');
+      await client.patch(JOB, req.namespace, req.name, { spec: { selector: { matchLabels: { [LABEL_CONTROLLER_UID]: uid } } } }, 'merge');
       return {};
     }
     const pods = cache.byIndex<Pod>(POD, OWNER_UID_INDEX, uid).filter((p) => getControllerOf(p)?.uid === uid);
@@ -81,7 +82,7 @@ export class JobReconciler implements Reconciler {
     });
 
     if (decision.deleteJob) {
-      await this.deps.client.delete(JOB, req.namespace, req.name, {
+      await client.delete(JOB, req.namespace, req.name, {
         propagationPolicy: 'Background',
         preconditions: { uid },
       });
@@ -90,37 +91,37 @@ export class JobReconciler implements Reconciler {
     }
 
     if (!semanticallyEqual(job.status ?? {}, decision.status)) {
-      await this.deps.client.updateStatus<Job>({ ...job, status: decision.status });
+      await client.updateStatus<Job>({ ...job, status: decision.status });
       this.statusWrittenOver.set(key, job.metadata.resourceVersion!);
     }
     for (const event of decision.events) this.deps.recorder.event(job, event.type, event.reason, 'Sync', event.message);
-    for (const action of decision.actions) await this.act(job, key, action, ctx);
+    for (const action of decision.actions) await this.act(client, job, key, action, ctx);
     return decision.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, decision.requeueAfterMs) } : {};
   }
 
-  private async act(job: Job, key: string, action: JobAction, ctx: ReconcileContext): Promise<void> {
+  private async act(client: Client, job: Job, key: string, action: JobAction, ctx: ReconcileContext): Promise<void> {
     switch (action.type) {
       case 'removeFinalizer':
-        await Promise.all(action.pods.map((pod) => this.removeFinalizer(pod)));
+        await Promise.all(action.pods.map((pod) => this.removeFinalizer(client, pod)));
         return;
       case 'delete':
-        await this.deletePods(job, key, action.pods, action.reason);
+        await this.deletePods(client, job, key, action.pods, action.reason, ctx);
         return;
       case 'create':
-        await this.createPods(job, key, action.pods, ctx);
+        await this.createPods(client, job, key, action.pods, ctx);
         return;
     }
   }
 
   /** Removes only our finalizer, guarded by a test on that very list entry, so no other change is lost. */
-  private async removeFinalizer(pod: Pod): Promise<void> {
+  private async removeFinalizer(client: Client, pod: Pod): Promise<void> {
     const index = pod.metadata.finalizers?.indexOf(FINALIZER_JOB_TRACKING) ?? -1;
     if (index < 0) return;
     const { uid, resourceVersion = '' } = pod.metadata;
     this.forgetOldRemovals();
     if (this.finalizerRemoved.get(uid!)?.resourceVersion === resourceVersion) return; // the cache is behind
     try {
-      await this.deps.client.patch(POD, pod.metadata.namespace!, pod.metadata.name!, [
+      await client.patch(POD, pod.metadata.namespace!, pod.metadata.name!, [
         { op: 'test', path: `/metadata/finalizers/${index}`, value: FINALIZER_JOB_TRACKING },
         { op: 'remove', path: `/metadata/finalizers/${index}` },
       ], 'json');
@@ -140,8 +141,8 @@ export class JobReconciler implements Reconciler {
     for (const [uid, removal] of this.finalizerRemoved) if (now - removal.at > FINALIZER_REMOVAL_MEMORY_MS) this.finalizerRemoved.delete(uid);
   }
 
-  private async deletePods(job: Job, key: string, pods: Pod[], reason: string): Promise<void> {
-    const { client, expectations, recorder } = this.deps;
+  private async deletePods(client: Client, job: Job, key: string, pods: Pod[], reason: string, ctx: ReconcileContext): Promise<void> {
+    const { expectations, recorder } = this.deps;
     expectations.expectDeletions(key, pods.map((p) => p.metadata.uid!));
     const results = await Promise.allSettled(
       pods.map(async (pod) => {
@@ -155,14 +156,15 @@ export class JobReconciler implements Reconciler {
     const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ pod: pods[i]!, err: r.reason as Error }] : []));
     for (const { pod, err } of failed) {
       expectations.deletionObserved(key, pod.metadata.uid!);
-      recorder.event(job, 'Warning', 'FailedDelete', 'Delete', `Error deleting pod ${pod.metadata.name}: ${err.message}`);
+      // A request cut short by shutdown or lost leadership is no failure of the Job's.
+      if (!ctx.signal.aborted) recorder.event(job, 'Warning', 'FailedDelete', 'Delete', `Error deleting pod ${pod.metadata.name}: ${err.message}`);
     }
     if (failed.length) throw failed[0]!.err;
   }
 
   /** Creates in batches of 1, 2, 4, …; stops at the first failing batch (as upstream's slow start). */
-  private async createPods(job: Job, key: string, pods: Pod[], ctx: ReconcileContext): Promise<void> {
-    const { client, expectations, recorder } = this.deps;
+  private async createPods(client: Client, job: Job, key: string, pods: Pod[], ctx: ReconcileContext): Promise<void> {
+    const { expectations, recorder } = this.deps;
     expectations.expectCreations(key, pods.length);
     let next = 0;
     for (let batch = SLOW_START_INITIAL_BATCH; next < pods.length; batch *= 2) {
@@ -180,7 +182,7 @@ export class JobReconciler implements Reconciler {
         if (isAlreadyExists(err)) return;
         expectations.creationObserved(key);
         firstError ??= err;
-        recorder.event(job, 'Warning', 'FailedCreate', 'Create', `Error creating pod for ${slice[i]!.metadata.generateName ?? slice[i]!.metadata.name}: ${err.message}`);
+        if (!ctx.signal.aborted) recorder.event(job, 'Warning', 'FailedCreate', 'Create', `Error creating pod for ${slice[i]!.metadata.generateName ?? slice[i]!.metadata.name}: ${err.message}`);
       });
       if (firstError) {
         // The pods never attempted will not be observed either.

@@ -40,7 +40,8 @@ export class NfsProvisionerReconciler implements Reconciler {
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
-    const { cache, client, recorder, clock } = this.deps;
+    const { cache, recorder, clock } = this.deps;
+    const client = this.deps.client.withSignal(ctx.signal);
     const p = cache.get<NFSProvisioner>(NFS_PROVISIONER, '', req.name);
     // Deletion: the StorageClass and the Deployment carry owner references; the garbage collector
     // removes them. Volumes and their data stay, as with any provisioner that goes away.
@@ -52,9 +53,9 @@ export class NfsProvisionerReconciler implements Reconciler {
 
     const className = storageClassNameOf(p);
     const classAction = decideStorageClass(p, cache.get<StorageClass>(STORAGE_CLASS, '', className));
-    await this.applyStorageClass(classAction, className, ctx);
-    await this.deleteStaleClasses(p, className);
-    const agent = await this.ensureAgent(p);
+    await this.applyStorageClass(client, classAction, className, ctx);
+    await this.deleteStaleClasses(client, p, className);
+    const agent = await this.ensureAgent(client, p);
 
     const volumes = cache.byIndex<PersistentVolume>(PV, VOLUMES_BY_PROVISIONER, p.metadata.name!);
     const status = decideStatus({ provisioner: p, config, storageClass: classAction, agent, volumes, now: new Date(clock.now()).toISOString() });
@@ -74,8 +75,7 @@ export class NfsProvisionerReconciler implements Reconciler {
     return classAction.kind === 'conflict' ? { requeueAfterMs: 60_000 } : {};
   }
 
-  private async applyStorageClass(action: StorageClassAction, name: string, ctx: ReconcileContext): Promise<void> {
-    const { client } = this.deps;
+  private async applyStorageClass(client: Client, action: StorageClassAction, name: string, ctx: ReconcileContext): Promise<void> {
     switch (action.kind) {
       case 'create':
         try {
@@ -104,15 +104,15 @@ export class NfsProvisionerReconciler implements Reconciler {
   }
 
   /** Classes this provisioner made under an earlier spec.storageClassName. */
-  private async deleteStaleClasses(p: NFSProvisioner, current: string): Promise<void> {
+  private async deleteStaleClasses(client: Client, p: NFSProvisioner, current: string): Promise<void> {
     const owned = this.deps.cache.byIndex<StorageClass>(STORAGE_CLASS, OWNER_UID_INDEX, p.metadata.uid!);
     for (const sc of owned) {
-      if (sc.metadata.name !== current && isControlledBy(sc, p)) await this.deps.client.delete(STORAGE_CLASS, '', sc.metadata.name!);
+      if (sc.metadata.name !== current && isControlledBy(sc, p)) await client.delete(STORAGE_CLASS, '', sc.metadata.name!);
     }
   }
 
-  private async ensureAgent(p: NFSProvisioner): Promise<AgentState> {
-    const { agent, cache, client } = this.deps;
+  private async ensureAgent(client: Client, p: NFSProvisioner): Promise<AgentState> {
+    const { agent, cache } = this.deps;
     if (agent.mode === 'local') {
       const root = `${agent.exportsDir.replace(/\/+$/, '')}/${p.metadata.name}`;
       try {

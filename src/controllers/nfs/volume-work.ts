@@ -81,12 +81,13 @@ export class ClaimReconciler implements Reconciler {
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
     const { cache } = this.deps;
+    const client = this.deps.client.withSignal(ctx.signal);
     const claim = cache.get<PersistentVolumeClaim>(PVC, req.namespace, req.name);
     if (!claim?.spec.storageClassName) return {};
     const storageClass = cache.get<StorageClass>(STORAGE_CLASS, '', claim.spec.storageClassName);
     const provisioner = provisionerOfClass(storageClass);
     if (!storageClass || !provisioner || this.deps.rootOf(provisioner) === undefined) return {};
-    if (claim.spec.volumeName) return this.resize(claim, storageClass, provisioner);
+    if (claim.spec.volumeName) return this.resize(client, claim, storageClass, provisioner);
 
     const config = configOf(cache, provisioner);
     const volumeName = volumeNameFor(claim);
@@ -105,10 +106,11 @@ export class ClaimReconciler implements Reconciler {
       this.deps.recorder.event(claim, 'Warning', 'ProvisioningFailed', 'Provision', `failed to provision volume with StorageClass "${className}": ${message}`);
       return {};
     }
-    return this.provision(claim, className, config, provisioner, decision.dir, decision.volume, ctx);
+    return this.provision(client, claim, className, config, provisioner, decision.dir, decision.volume, ctx);
   }
 
   private async provision(
+    client: Client,
     claim: PersistentVolumeClaim,
     className: string,
     config: ProvisionerConfig,
@@ -117,7 +119,7 @@ export class ClaimReconciler implements Reconciler {
     volume: PersistentVolume,
     ctx: ReconcileContext,
   ): Promise<Result> {
-    const { client, recorder } = this.deps;
+    const { recorder } = this.deps;
     const claimKey = `${claim.metadata.namespace}/${claim.metadata.name}`;
     recorder.event(claim, 'Normal', 'Provisioning', 'Provision', `External provisioner is provisioning volume for claim "${claimKey}"`);
     const failed = (why: string) =>
@@ -156,8 +158,8 @@ export class ClaimReconciler implements Reconciler {
     return {};
   }
 
-  private async resize(claim: PersistentVolumeClaim, storageClass: StorageClass, provisioner: string): Promise<Result> {
-    const { cache, client, recorder } = this.deps;
+  private async resize(client: Client, claim: PersistentVolumeClaim, storageClass: StorageClass, provisioner: string): Promise<Result> {
+    const { cache, recorder } = this.deps;
     const volume = cache.get<PersistentVolume>(PV, '', claim.spec.volumeName!);
     if (!volume || provisionerOfVolume(volume) !== provisioner) return {};
     const decision = decideResize(claim, volume, storageClass.allowVolumeExpansion === true);
@@ -191,7 +193,8 @@ export class VolumeReconciler implements Reconciler {
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
-    const { cache, client, recorder, clock } = this.deps;
+    const { cache, recorder, clock } = this.deps;
+    const client = this.deps.client.withSignal(ctx.signal);
     const volume = cache.get<PersistentVolume>(PV, '', req.name);
     const provisioner = volume && provisionerOfVolume(volume);
     if (!volume || !provisioner || this.deps.rootOf(provisioner) === undefined) return {};

@@ -94,7 +94,7 @@ export class StatefulSetActor {
         recorder.event(set, 'Normal', 'SuccessfulCreate', 'Create', `create ${what} success`);
       } catch (err) {
         if (isAlreadyExists(err)) continue;
-        recorder.event(set, 'Warning', 'FailedCreate', 'Create', `create ${what} failed error: ${(err as Error).message}`);
+        this.warn(set, 'FailedCreate', 'Create', `create ${what} failed error: ${(err as Error).message}`);
         throw err;
       }
     }
@@ -120,7 +120,7 @@ export class StatefulSetActor {
       this.deps.recorder.event(set, 'Normal', `Successful${Verb}`, Verb, `${what} successful`);
       return result;
     } catch (err) {
-      this.deps.recorder.event(set, 'Warning', `Failed${Verb}`, Verb, `${what} failed error: ${(err as Error).message}`);
+      this.warn(set, `Failed${Verb}`, Verb, `${what} failed error: ${(err as Error).message}`);
       throw err;
     }
   }
@@ -135,8 +135,13 @@ export class StatefulSetActor {
       }, 'merge');
       recorder.event(set, 'Normal', 'ResizingClaim', 'Resize', `Resizing claim ${claim.metadata.name} from ${from} to ${storage}`);
     } catch (err) {
-      recorder.event(set, 'Warning', 'FailedResize', 'Resize', `Resizing claim ${claim.metadata.name} to ${storage} failed error: ${(err as Error).message}`);
+      this.warn(set, 'FailedResize', 'Resize', `Resizing claim ${claim.metadata.name} to ${storage} failed error: ${(err as Error).message}`);
       throw err;
     }
+  }
+
+  /** A Warning event for a failed write, unless shutdown or lost leadership cut the write short. */
+  private warn(set: StatefulSet, reason: string, action: string, note: string): void {
+    if (!this.deps.client.signal?.aborted) this.deps.recorder.event(set, 'Warning', reason, action, note);
   }
 }

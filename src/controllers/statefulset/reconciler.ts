@@ -34,17 +34,16 @@ export interface StatefulSetReconcilerDeps {
 
 export class StatefulSetReconciler implements Reconciler {
   private readonly deps: StatefulSetReconcilerDeps;
-  private readonly actor: StatefulSetActor;
   /** Per set, the resourceVersion our last status write returned. */
   private readonly statusWrites = new Map<string, string>();
 
   constructor(deps: StatefulSetReconcilerDeps) {
     this.deps = deps;
-    this.actor = new StatefulSetActor(deps);
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
-    const { cache, client, expectations, recorder } = this.deps;
+    const { cache, expectations, recorder } = this.deps;
+    const client = this.deps.client.withSignal(ctx.signal);
     const key = requestKey(req);
     const set = cache.get<StatefulSet>(STATEFULSET, req.namespace, req.name);
     if (!set) {
@@ -67,11 +66,11 @@ export class StatefulSetReconciler implements Reconciler {
       return {};
     }
 
-    const canAdopt = this.adoptionCheck(set);
+    const canAdopt = this.adoptionCheck(client, set);
     const owned = await ownedRevisions(client, cache, set, canAdopt);
     const { sorted, update, collisionCount } = await ensureUpdateRevision(client, cache, set, owned);
     const current = currentRevisionOf(set, sorted, update);
-    const pods = await this.podsOf(set, canAdopt);
+    const pods = await this.podsOf(client, set, canAdopt);
     const namespace = set.metadata.namespace ?? '';
     const decision = decideStatefulSet({
       set,
@@ -90,8 +89,9 @@ export class StatefulSetReconciler implements Reconciler {
 
     let failure: Error | undefined;
     try {
-      await this.actor.resize(set, key, decision.resizes);
-      for (const phase of decision.phases) await this.actor.run(set, key, phase, ctx);
+      const actor = new StatefulSetActor({ client, expectations, recorder });
+      await actor.resize(set, key, decision.resizes);
+      for (const phase of decision.phases) await actor.run(set, key, phase, ctx);
     } catch (err) {
       failure = err as Error;
     }
@@ -130,12 +130,12 @@ export class StatefulSetReconciler implements Reconciler {
    * strips owner references that a cached, not-yet-deleting set would put straight back, and the
    * collector would then delete what it had just orphaned.
    */
-  private adoptionCheck(set: StatefulSet): () => Promise<boolean> {
+  private adoptionCheck(client: Client, set: StatefulSet): () => Promise<boolean> {
     let answer: Promise<boolean> | undefined;
     return () => {
       answer ??= (async () => {
         if (set.metadata.deletionTimestamp) return false;
-        const fresh = await this.deps.client.find<StatefulSet>(STATEFULSET, set.metadata.namespace ?? '', set.metadata.name!);
+        const fresh = await client.find<StatefulSet>(STATEFULSET, set.metadata.namespace ?? '', set.metadata.name!);
         return !!fresh && fresh.metadata.uid === set.metadata.uid && !fresh.metadata.deletionTimestamp;
       })();
       return answer;
@@ -146,8 +146,8 @@ export class StatefulSetReconciler implements Reconciler {
    * The set's pods: those it controls whose names carry its name, plus orphans that match its
    * selector and name, adopted (upstream ClaimPods) when `canAdopt` allows.
    */
-  private async podsOf(set: StatefulSet, canAdopt: () => Promise<boolean>): Promise<Pod[]> {
-    const { cache, client } = this.deps;
+  private async podsOf(client: Client, set: StatefulSet, canAdopt: () => Promise<boolean>): Promise<Pod[]> {
+    const { cache } = this.deps;
     const uid = set.metadata.uid!;
     const pods = cache.byIndex<Pod>(POD, OWNER_UID_INDEX, uid).filter((p) => getControllerOf(p)?.uid === uid && isMemberOf(set, p));
     // The selector narrows the list through the store's label index; matchesSelector keeps a nil

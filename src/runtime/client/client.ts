@@ -84,10 +84,25 @@ export class Client {
   readonly mapper: RestMapper;
   /** Field manager used for writes unless a call names another; the manager sets the operator's. */
   fieldManager = DEFAULT_USER_AGENT;
+  /** Aborts every request of this client (withSignal), besides any signal a call passes. */
+  readonly signal: AbortSignal | undefined;
 
-  constructor(rest: RestClient, mapper = new RestMapper(rest)) {
+  constructor(rest: RestClient, mapper = new RestMapper(rest), signal?: AbortSignal) {
     this.rest = rest;
     this.mapper = mapper;
+    this.signal = signal;
+  }
+
+  /**
+   * This client with every request also aborted by `signal`. A reconciler works through
+   * `client.withSignal(ctx.signal)`, so that shutting down or losing leadership stops its requests at
+   * once: a replica that is no longer the leader must not go on writing. The view shares the
+   * connection, rate limiter, mapper and field manager; making one costs an object.
+   */
+  withSignal(signal: AbortSignal): Client {
+    const view = new Client(this.rest, this.mapper, this.signal ? AbortSignal.any([this.signal, signal]) : signal);
+    view.fieldManager = this.fieldManager;
+    return view;
   }
 
   static async connect(options: ClientOptions = {}): Promise<Client> {
@@ -105,7 +120,7 @@ export class Client {
 
   async get<T extends KubeObject>(gvk: Kind<T>, namespace: string, name: string, options: RequestOptions = {}): Promise<T> {
     const info = await this.resourceFor(gvk);
-    return this.rest.json<T>({ method: 'GET', path: resourcePath(info, namespace, name), ...signalOf(options) });
+    return this.rest.json<T>({ method: 'GET', path: resourcePath(info, namespace, name), ...this.signalOf(options) });
   }
 
   /** Like get, but undefined when the object does not exist. */
@@ -127,7 +142,7 @@ export class Client {
   async list<T extends KubeObject>(gvk: Kind<T>, options: ListOptions = {}): Promise<ObjectList<T>> {
     const info = await this.resourceFor(gvk);
     const { namespace, ...query } = options;
-    return this.rest.json<ObjectList<T>>({ method: 'GET', path: resourcePath(info, namespace), query: { ...query } });
+    return this.rest.json<ObjectList<T>>({ method: 'GET', path: resourcePath(info, namespace), query: { ...query }, ...this.signalOf({}) });
   }
 
   /** Every page of a list; the resourceVersion is that of the first page (a consistent snapshot). */
@@ -150,7 +165,7 @@ export class Client {
       path: resourcePath(info, obj.metadata.namespace),
       query: this.writeQuery(options),
       body: obj,
-      ...signalOf(options),
+      ...this.signalOf(options),
     });
   }
 
@@ -184,7 +199,7 @@ export class Client {
       query,
       body: patch,
       contentType: patchContentTypes[type],
-      ...signalOf(options),
+      ...this.signalOf(options),
     });
   }
 
@@ -197,7 +212,7 @@ export class Client {
   /** The scale subresource (autoscaling/v1 Scale) of any kind that has one. */
   async getScale(gvk: GroupVersionKind, namespace: string, name: string, options: RequestOptions = {}): Promise<Scale> {
     const info = await this.resourceFor(gvk);
-    return this.rest.json<Scale>({ method: 'GET', path: resourcePath(info, namespace, name, 'scale'), ...signalOf(options) });
+    return this.rest.json<Scale>({ method: 'GET', path: resourcePath(info, namespace, name, 'scale'), ...this.signalOf(options) });
   }
 
   /** Writes spec.replicas through the scale subresource; the scale's resourceVersion, if set, guards it. */
@@ -209,7 +224,7 @@ export class Client {
       path: resourcePath(info, namespace, name, 'scale'),
       query: this.writeQuery(options),
       body: { apiVersion: 'autoscaling/v1', kind: 'Scale', ...scale },
-      ...signalOf(options),
+      ...this.signalOf(options),
     });
   }
 
@@ -221,6 +236,7 @@ export class Client {
         method: 'DELETE',
         path: resourcePath(info, namespace, name),
         body: { apiVersion: 'v1', kind: 'DeleteOptions', ...options },
+        ...this.signalOf({}),
       });
       return true;
     } catch (err) {
@@ -240,7 +256,7 @@ export class Client {
       method: 'GET',
       path: resourcePath(info, namespace),
       query: { ...query, watch: true },
-      ...(signal ? { signal } : {}),
+      ...this.signalOf(signal ? { signal } : {}),
     });
     try {
       // One event per line; a chunk may hold many events or part of one. Scan each chunk once and
@@ -280,8 +296,14 @@ export class Client {
       path: resourcePath(info, obj.metadata.namespace, obj.metadata.name, subresource),
       query: this.writeQuery(options),
       body: obj,
-      ...signalOf(options),
+      ...this.signalOf(options),
     });
+  }
+
+  /** The call's signal and this client's, whichever are set. */
+  private signalOf(options: RequestOptions): { signal?: AbortSignal } {
+    const signal = options.signal && this.signal ? AbortSignal.any([options.signal, this.signal]) : (options.signal ?? this.signal);
+    return signal ? { signal } : {};
   }
 
   private writeQuery(options: WriteOptions): Record<string, string | boolean> {
@@ -292,6 +314,4 @@ export class Client {
   }
 }
 
-function signalOf(options: RequestOptions): { signal?: AbortSignal } {
-  return options.signal ? { signal: options.signal } : {};
-}
+
