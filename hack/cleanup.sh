@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Sourced by scripts that start things: `cleanup_on_exit FN` runs FN exactly once, whole, when the
-# script ends, whether it exits or gets INT or TERM (then it exits 130 afterwards).
+# script ends, whether it exits or gets INT or TERM (then it exits 130 afterwards), or earlier when the
+# script calls `cleanup_now`.
 #
 # Why not `trap FN EXIT; trap 'exit 130' INT TERM`: signals come in pairs. A TERM to the process group
 # (an IDE, `timeout`, a process manager) reaches the script and make, and make passes its own on a few
@@ -17,11 +18,18 @@ cleanup_on_exit() {
   trap _cleanup_on_signal INT TERM
 }
 
+# Runs the cleanup now (a script that checks for leftovers before it ends); it will not run again.
+cleanup_now() {
+  _cleanup_run
+}
+
 _cleanup_run() {
   ((_cleanup_started)) && return 0
   _cleanup_started=1
   trap '' INT TERM
-  "$_cleanup_fn"
+  # Every step is tried: under `||`, errexit does not stop the cleanup at its first failing command,
+  # and the script's own exit status stands.
+  "$_cleanup_fn" || true
 }
 
 _cleanup_on_signal() {

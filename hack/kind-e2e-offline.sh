@@ -26,6 +26,7 @@ start=$SECONDS
 engine_started=0 registry_pid="" network_created=0
 hack/docker.sh status >/dev/null 2>&1 || engine_started=1
 source "$ROOT/hack/cleanup.sh"
+# shellcheck disable=SC2317 # called by cleanup_on_exit and cleanup_now
 stop() {
   if [[ -n $registry_pid ]]; then kill "$registry_pid" 2>/dev/null; wait "$registry_pid" 2>/dev/null || true; fi
   if [[ ${KEEP_CLUSTER:-0} != 1 ]]; then
@@ -74,7 +75,7 @@ BUILD_IMAGE=0 IMAGE=$IMAGE KIND_NODE_IMAGE=$(hack/kind-node-image.sh name) REGIS
 
 if [[ ${KEEP_CLUSTER:-0} != 1 ]]; then
   leaks=$(docker ps -a --filter "label=io.x-k8s.kind.cluster" --format '{{.Names}}' | sed 's/^/container /')
-  stop
+  cleanup_now
   after=$(hack/host-snapshot.sh)
   leaks+=$(diff <(echo "$before") <(echo "$after") | grep '^>' || true)
   if ((engine_started)); then # the engine and everything it ran are gone: no shim, no container mount

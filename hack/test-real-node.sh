@@ -18,6 +18,7 @@ fi
 before=$(hack/host-snapshot.sh)
 start=$SECONDS
 source "$ROOT/hack/cleanup.sh"
+# shellcheck disable=SC2317 # called by cleanup_on_exit and cleanup_now
 stop() {
   node hack/cluster/cli.ts down --dir "$dir" >&2 || true
 }
@@ -36,7 +37,7 @@ files=("$@")
 status=0
 node --test --test-reporter=spec --test-concurrency="${TEST_CONCURRENCY:-4}" --test-timeout=900000 "${files[@]}" || status=$?
 
-stop
+cleanup_now
 after=$(hack/host-snapshot.sh)
 leaks=$(diff <(echo "$before") <(echo "$after") | grep '^>' || true)
 leaks+=$(awk -v dir="$dir" '$5 ~ "^(" dir "|/run/tentacle-node|/run/tentacle-docker)" { print "\nmount " $5 }' /proc/self/mountinfo)
