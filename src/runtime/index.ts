@@ -20,4 +20,4 @@ export { findCondition, isConditionFalse, isConditionTrue, removeCondition, setC
 export { finalizerPatch, hasFinalizer, withFinalizer, withoutFinalizer } from './util/finalizers.ts';
 export { controllerRef, getControllerOf, hasOwner, isControlledBy } from './util/owners.ts';
 export { matchesSelector, selectorToString } from './util/selectors.ts';
-export { apiVersionOf, defineKind, gvkOf, objectKey, type Condition, type GroupVersionKind, type Kind, type KubeObject, type LabelSelector, type ObjectMeta, type OwnerReference, type Request } from './types.ts';
+export { apiVersionOf, defineKind, gvkOf, mutableCopy, objectKey, type Condition, type GroupVersionKind, type Kind, type KubeObject, type ReadonlyDeep, type ReadonlyObject, type Writable, type LabelSelector, type ObjectMeta, type OwnerReference, type Request } from './types.ts';

@@ -62,6 +62,27 @@ export interface GroupVersionKind {
   kind: string;
 }
 
+/**
+ * An object as a cache shares it with every reader: read-only all the way down, so that a reconciler
+ * cannot change what the next one reads. Build a write from a copy (mutableCopy) or a spread.
+ */
+export type ReadonlyDeep<T> = T extends (infer E)[]
+  ? readonly ReadonlyDeep<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: ReadonlyDeep<T[K]> }
+    : T;
+
+/** `T` with its own fields writable (not theirs): to fill in a shallow copy of a read-only object. */
+export type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** A private deep copy of a shared, read-only object: what a write is built from. */
+export function mutableCopy<T>(value: ReadonlyDeep<T>): T {
+  return structuredClone(value) as T;
+}
+
+/** Any object as a reader may hold it, read-only or not: what helpers that only read accept. */
+export type ReadonlyObject = ReadonlyDeep<KubeObject>;
+
 declare const objectType: unique symbol;
 
 /**

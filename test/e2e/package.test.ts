@@ -57,7 +57,7 @@ test('npm pack installs into an empty project that type-checks and runs against 
   await run(tsc, ['-p', 'tsconfig.json'], { cwd: consumer, timeoutMs: 120_000 });
 
   // The declarations carry real types, not `any`: a wrong one does not compile (tsc reports on stdout),
-  // nor does a kind of one type read as another.
+  // nor does a kind of one type read as another, nor a change to a cached object.
   writeFileSync(
     join(consumer, 'wrong.ts'),
     [
@@ -66,6 +66,7 @@ test('npm pack installs into an empty project that type-checks and runs against 
       "interface Secret extends KubeObject { type: string }",
       "const CONFIGMAP = defineKind<KubeObject & { data?: Record<string, string> }>('', 'v1', 'ConfigMap');",
       "export const read = (manager: Manager) => manager.cache.get<Secret>(CONFIGMAP, 'ns', 'name');",
+      "export const change = (manager: Manager) => { manager.cache.get(CONFIGMAP, 'ns', 'name')!.data = {}; };",
     ].join('\n'),
   );
   const wrong = await promisify(execFile)(tsc, ['--ignoreConfig', '--strict', '--noEmit', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--skipLibCheck', 'wrong.ts'], { cwd: consumer }).then(
@@ -74,6 +75,8 @@ test('npm pack installs into an empty project that type-checks and runs against 
   );
   assert.match(wrong, /not assignable to type 'Manager'/);
   assert.match(wrong, /wrong\.ts\(5,.*not assignable to parameter of type 'Kind<Secret>'/);
+  // What the cache returns is shared: changing it does not compile.
+  assert.match(wrong, /wrong\.ts\(6,.*Cannot assign to 'data' because it is a read-only property/);
 
   await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hello', namespace }, data: { a: '1' } });
   const operator = spawn(process.execPath, ['main.ts', kubeconfigPath(), namespace], { cwd: consumer, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -3,6 +3,7 @@
 // recommendations, rate limits from the scaling policies over recent scale events, and min/max bounds.
 // The controller's in-memory history is explicit here: it goes in and comes out of every function.
 import type { HPAScalingRules, HorizontalPodAutoscalerBehavior, ScalingPolicySelect } from '../../api/autoscaling/types.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 export interface TimestampedRecommendation {
   recommendation: number;
@@ -66,7 +67,7 @@ export function defaultScaleDownRules(): ScalingRules {
   return { stabilizationWindowSeconds: undefined, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }], tolerance: undefined };
 }
 
-function copyRules<R extends ScalingRules>(from: HPAScalingRules | undefined, to: R): R {
+function copyRules<R extends ScalingRules>(from: ReadonlyDeep<HPAScalingRules> | undefined, to: R): R {
   if (!from) return to;
   const result = { ...to };
   if (from.selectPolicy !== undefined) result.selectPolicy = from.selectPolicy;
@@ -77,12 +78,12 @@ function copyRules<R extends ScalingRules>(from: HPAScalingRules | undefined, to
 }
 
 /** GenerateHPAScaleUpRules. */
-export function generateScaleUpRules(rules: HPAScalingRules | undefined): ScalingRules & { stabilizationWindowSeconds: number } {
+export function generateScaleUpRules(rules: ReadonlyDeep<HPAScalingRules> | undefined): ScalingRules & { stabilizationWindowSeconds: number } {
   return copyRules(rules, defaultScaleUpRules());
 }
 
 /** GenerateHPAScaleDownRules. */
-export function generateScaleDownRules(rules: HPAScalingRules | undefined): ScalingRules {
+export function generateScaleDownRules(rules: ReadonlyDeep<HPAScalingRules> | undefined): ScalingRules {
   return copyRules(rules, defaultScaleDownRules());
 }
 
@@ -90,7 +91,7 @@ export function generateScaleDownRules(rules: HPAScalingRules | undefined): Scal
  * SetDefaults_HorizontalPodAutoscalerBehavior: a behavior that is set gets every unset field defaulted;
  * an absent behavior stays absent (the controller then uses its older fixed rules).
  */
-export function defaultBehavior(behavior: HorizontalPodAutoscalerBehavior | undefined): DefaultedBehavior | undefined {
+export function defaultBehavior(behavior: ReadonlyDeep<HorizontalPodAutoscalerBehavior> | undefined): DefaultedBehavior | undefined {
   if (!behavior) return undefined;
   return { scaleUp: generateScaleUpRules(behavior.scaleUp), scaleDown: generateScaleDownRules(behavior.scaleDown) };
 }

@@ -3,7 +3,6 @@
 // Beyond upstream: Prometheus metrics (handled as External ones) and activation thresholds.
 import type { MetricSpec, MetricStatus, MetricTarget, MetricValueStatus } from '../../api/autoscaling/types.ts';
 import type { Pod } from '../../api/core/types.ts';
-import type { LabelSelector } from '../../runtime/types.ts';
 import { formatQuantity, parseQuantity, parseQuantityMilli } from '../../runtime/util/quantity.ts';
 import type { QuantityFormat } from '../../runtime/util/quantity.ts';
 import { selectorToString } from '../../runtime/util/selectors.ts';
@@ -19,6 +18,7 @@ import {
   sumValues,
 } from './replica-calculator.ts';
 import type { CalcResult, ReplicaCalculatorOptions, Tolerances, UsageReplicas } from './replica-calculator.ts';
+import { mutableCopy, type LabelSelector, type ReadonlyDeep } from '../../runtime/types.ts';
 
 export interface MetricContext {
   namespace: string;
@@ -27,7 +27,7 @@ export interface MetricContext {
   /** The target's current pods (scale status): the divisor of per-pod averages of Object/External metrics. */
   statusReplicas: number;
   /** Pods the target's selector matches. */
-  pods: readonly Pod[];
+  pods: readonly ReadonlyDeep<Pod>[];
   tolerances: Tolerances;
   now: number;
   options: ReplicaCalculatorOptions;
@@ -80,7 +80,7 @@ function targetMilli(q: string | number | undefined): number | undefined {
   return q === undefined ? undefined : parseQuantityMilli(String(q));
 }
 
-function describeSelector(selector: LabelSelector | undefined): string {
+function describeSelector(selector: ReadonlyDeep<LabelSelector> | undefined): string {
   if (!selector) return 'nil';
   try {
     return selectorToString(selector);
@@ -101,7 +101,7 @@ function expect<K extends 'pods' | 'object' | 'values'>(reading: MetricReading |
 }
 
 /** computeReplicasForMetric: one metric's proposal, or why there is none. */
-export function computeReplicasForMetric(spec: MetricSpec, reading: MetricReading | undefined, ctx: MetricContext): MetricResult {
+export function computeReplicasForMetric(spec: ReadonlyDeep<MetricSpec>, reading: MetricReading | undefined, ctx: MetricContext): MetricResult {
   const failedReason = reading && !reading.ok ? reading.reason : undefined;
   switch (spec.type) {
     case 'Resource':
@@ -181,7 +181,7 @@ function resourceMetric(
   };
 }
 
-function podsInput(reading: PodsReading, ctx: MetricContext): { currentReplicas: number; pods: readonly Pod[]; metrics: PodMetrics; timestampMs: number; tolerances: Tolerances; now: number; options: ReplicaCalculatorOptions } {
+function podsInput(reading: PodsReading, ctx: MetricContext): { currentReplicas: number; pods: readonly ReadonlyDeep<Pod>[]; metrics: PodMetrics; timestampMs: number; tolerances: Tolerances; now: number; options: ReplicaCalculatorOptions } {
   return {
     currentReplicas: ctx.specReplicas,
     pods: ctx.pods,
@@ -193,7 +193,7 @@ function podsInput(reading: PodsReading, ctx: MetricContext): { currentReplicas:
   };
 }
 
-function podsMetric(spec: MetricSpec, reading: PodsReading | string, ctx: MetricContext, failedReason: string | undefined): MetricResult {
+function podsMetric(spec: ReadonlyDeep<MetricSpec>, reading: PodsReading | string, ctx: MetricContext, failedReason: string | undefined): MetricResult {
   const source = spec.pods!;
   const name = source.metric.name;
   const reason = failedReason ?? FAILURE_REASON.Pods;
@@ -203,7 +203,7 @@ function podsMetric(spec: MetricSpec, reading: PodsReading | string, ctx: Metric
   if (typeof reading === 'string') return failWith(`unable to get metric ${name}: ${reading}`);
   const r = getMetricReplicas({ ...podsInput(reading, ctx), targetUsage: target, metricName: name });
   if (!r.ok) return failWith(r.error);
-  const metric = source.metric.selector ? { name, selector: source.metric.selector } : { name };
+  const metric = source.metric.selector ? { name, selector: mutableCopy<LabelSelector>(source.metric.selector) } : { name };
   return {
     ok: true,
     replicas: r.replicas,
@@ -215,13 +215,13 @@ function podsMetric(spec: MetricSpec, reading: PodsReading | string, ctx: Metric
   };
 }
 
-function objectMetric(spec: MetricSpec, reading: ObjectReading | string, ctx: MetricContext, failedReason: string | undefined): MetricResult {
+function objectMetric(spec: ReadonlyDeep<MetricSpec>, reading: ObjectReading | string, ctx: MetricContext, failedReason: string | undefined): MetricResult {
   const source = spec.object!;
   const name = source.metric.name;
   const obj = source.describedObject;
   const reason = failedReason ?? FAILURE_REASON.Object;
   const failWith = (inner: string) => fail(reason, inner, `failed to get object metric value: ${inner}`);
-  const metric = source.metric.selector ? { name, selector: source.metric.selector } : { name };
+  const metric = source.metric.selector ? { name, selector: mutableCopy<LabelSelector>(source.metric.selector) } : { name };
   const proposal = (r: CalcResult<UsageReplicas>, current: MetricValueStatus, compared: number): MetricResult => {
     if (!r.ok) return failWith(r.error);
     return {
@@ -265,7 +265,7 @@ function objectMetric(spec: MetricSpec, reading: ObjectReading | string, ctx: Me
 }
 
 /** External metrics, and Prometheus metrics which behave like them. */
-function valuesMetric(spec: MetricSpec, reading: ValuesReading | string, ctx: MetricContext, failedReason: string | undefined): MetricResult {
+function valuesMetric(spec: ReadonlyDeep<MetricSpec>, reading: ValuesReading | string, ctx: MetricContext, failedReason: string | undefined): MetricResult {
   const prometheus = spec.type === 'Prometheus';
   const source = prometheus ? spec.prometheus : spec.external;
   if (!source) return invalidSource(spec.type);
@@ -278,7 +278,7 @@ function valuesMetric(spec: MetricSpec, reading: ValuesReading | string, ctx: Me
   const statusOf = (current: MetricValueStatus): MetricStatus =>
     'query' in source
       ? { type: 'Prometheus', prometheus: { query: source.query, current } }
-      : { type: 'External', external: { metric: source.metric.selector ? { name, selector: source.metric.selector } : { name }, current } };
+      : { type: 'External', external: { metric: source.metric.selector ? { name, selector: mutableCopy<LabelSelector>(source.metric.selector) } : { name }, current } };
   const valuesOf = (r: ValuesReading): number[] | string =>
     prometheus && r.values.length !== 1 ? `the query returned ${r.values.length} samples, expected exactly one` : r.values;
 
@@ -352,7 +352,7 @@ export interface MetricsOutcome {
  * computeReplicasForMetrics: the largest proposal. Failing metrics never make the HPA scale down: if
  * any failed and the rest propose fewer replicas than the target has, there is no decision.
  */
-export function computeReplicasForMetrics(specs: readonly MetricSpec[], readings: readonly (MetricReading | undefined)[], ctx: MetricContext): MetricsOutcome {
+export function computeReplicasForMetrics(specs: readonly ReadonlyDeep<MetricSpec>[], readings: readonly (MetricReading | undefined)[], ctx: MetricContext): MetricsOutcome {
   const outcome: MetricsOutcome = { replicas: 0, metricName: '', timestampMs: 0, statuses: [], results: [] };
   let invalid = 0;
   specs.forEach((spec, i) => {

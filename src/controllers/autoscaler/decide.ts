@@ -24,6 +24,7 @@ import type { MetricContext, MetricProposal } from './compute-metrics.ts';
 import type { MetricReading } from './readings.ts';
 import { DEFAULT_REPLICA_CALCULATOR_OPTIONS, DEFAULT_TOLERANCE } from './replica-calculator.ts';
 import type { ReplicaCalculatorOptions, Tolerances } from './replica-calculator.ts';
+import { mutableCopy, type ReadonlyDeep } from '../../runtime/types.ts';
 
 export interface AutoscalerOptions extends ReplicaCalculatorOptions {
   /** --horizontal-pod-autoscaler-tolerance (0.1). */
@@ -48,11 +49,11 @@ export interface AutoscalerEvent {
 }
 
 export interface AutoscalerObservation {
-  hpa: HorizontalPodAutoscaler;
+  hpa: ReadonlyDeep<HorizontalPodAutoscaler>;
   /** The target's scale subresource: spec.replicas and status.selector. */
   scale: { replicas: number; selector: string | undefined; statusReplicas?: number };
   /** Pods in the HPA's namespace; those the scale selector does not match are left out. */
-  pods: readonly Pod[];
+  pods: readonly ReadonlyDeep<Pod>[];
   /** One per spec.metrics entry (after defaulting), in order. */
   readings: readonly MetricReading[];
   now: number;
@@ -80,14 +81,14 @@ export interface AutoscalerDecision {
 }
 
 /** SetDefaults_HorizontalPodAutoscaler's metric default: cpu at 80% utilization. */
-export function effectiveMetrics(hpa: HorizontalPodAutoscaler): MetricSpec[] {
+export function effectiveMetrics(hpa: ReadonlyDeep<HorizontalPodAutoscaler>): readonly ReadonlyDeep<MetricSpec>[] {
   const metrics = hpa.spec.metrics ?? [];
   if (metrics.length > 0) return metrics;
   return [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: DEFAULT_CPU_UTILIZATION } } }];
 }
 
 /** tolerancesForHpa: behavior's per-direction tolerance (HPAConfigurableTolerance) over the controller's. */
-export function tolerancesFor(hpa: HorizontalPodAutoscaler, tolerance: number): Tolerances {
+export function tolerancesFor(hpa: ReadonlyDeep<HorizontalPodAutoscaler>, tolerance: number): Tolerances {
   const t = { scaleDown: tolerance, scaleUp: tolerance };
   const behavior = hpa.spec.behavior;
   if (behavior?.scaleDown?.tolerance !== undefined) t.scaleDown = parseQuantity(String(behavior.scaleDown.tolerance));
@@ -96,7 +97,7 @@ export function tolerancesFor(hpa: HorizontalPodAutoscaler, tolerance: number): 
 }
 
 /** Object, External and Prometheus metrics are the ones with values when no pod runs. */
-export function hasActivatableMetrics(metrics: readonly MetricSpec[]): boolean {
+export function hasActivatableMetrics(metrics: readonly ReadonlyDeep<MetricSpec>[]): boolean {
   return metrics.some((m) => m.type === 'Object' || m.type === 'External' || m.type === 'Prometheus');
 }
 
@@ -108,8 +109,8 @@ class Sync {
   events: AutoscalerEvent[] = [];
   readonly nowText: string;
 
-  constructor(conditions: HorizontalPodAutoscalerCondition[] | undefined, now: number) {
-    this.conditions = conditions ?? [];
+  constructor(conditions: readonly ReadonlyDeep<HorizontalPodAutoscalerCondition>[] | undefined, now: number) {
+    this.conditions = [...(conditions ?? [])];
     this.nowText = rfc3339(now);
   }
 
@@ -131,7 +132,7 @@ class Sync {
  * minReplicas as decided on: 0 means scale to zero, which only metrics with values at zero pods can
  * undo; without one (admission bypassed) it would strand the target at zero, so it counts as 1.
  */
-function effectiveMinReplicas(hpa: HorizontalPodAutoscaler, metrics: readonly MetricSpec[]): number {
+function effectiveMinReplicas(hpa: ReadonlyDeep<HorizontalPodAutoscaler>, metrics: readonly ReadonlyDeep<MetricSpec>[]): number {
   return hpa.spec.minReplicas === 0 && !hasActivatableMetrics(metrics) ? 1 : (hpa.spec.minReplicas ?? 1);
 }
 
@@ -140,7 +141,7 @@ function effectiveMinReplicas(hpa: HorizontalPodAutoscaler, metrics: readonly Me
  * replicas are outside [minReplicas, maxReplicas] (clamped first, as upstream), nor at zero replicas
  * unless the HPA scales to zero or put the target there itself (upstream's HPAScaleToZero rule).
  */
-export function metricsNeeded(hpa: HorizontalPodAutoscaler, currentReplicas: number): boolean {
+export function metricsNeeded(hpa: ReadonlyDeep<HorizontalPodAutoscaler>, currentReplicas: number): boolean {
   const minReplicas = effectiveMinReplicas(hpa, effectiveMetrics(hpa));
   if (currentReplicas === 0) return minReplicas === 0 || findCondition(hpa.status?.conditions, 'ScaledToZero')?.status === 'True';
   return currentReplicas <= hpa.spec.maxReplicas && currentReplicas >= minReplicas;
@@ -262,7 +263,7 @@ export function decide(obs: AutoscalerObservation): AutoscalerDecision {
 }
 
 /** validateAndParseSelector plus the pod listing by that selector. */
-function selectPods(obs: AutoscalerObservation, sync: Sync): { ok: true; pods: Pod[] } | { ok: false; error: string } {
+function selectPods(obs: AutoscalerObservation, sync: Sync): { ok: true; pods: readonly ReadonlyDeep<Pod>[] } | { ok: false; error: string } {
   const selector = obs.scale.selector ?? '';
   if (selector === '') {
     const error = 'selector is required';
@@ -405,14 +406,14 @@ export function rescaleFailed(decision: AutoscalerDecision, error: string, now: 
  * The target's scale could not be read (bad scaleTargetRef, unknown kind, API error): AbleToScale False
  * FailedGetScale and a FailedGetScale event; the rest of the status stays as it was.
  */
-export function scaleUnavailable(hpa: HorizontalPodAutoscaler, error: string, now: number): { status: HorizontalPodAutoscalerStatus; events: AutoscalerEvent[] } {
+export function scaleUnavailable(hpa: ReadonlyDeep<HorizontalPodAutoscaler>, error: string, now: number): { status: HorizontalPodAutoscalerStatus; events: AutoscalerEvent[] } {
   const conditions = setCondition(
     hpa.status?.conditions,
     { type: 'AbleToScale', status: 'False', reason: 'FailedGetScale', message: `the HPA controller was unable to get the target's current scale: ${error}` },
     rfc3339(now),
   );
   return {
-    status: { ...(hpa.status ?? { desiredReplicas: 0 }), conditions },
+    status: { ...mutableCopy<HorizontalPodAutoscalerStatus>(hpa.status ?? { desiredReplicas: 0 }), conditions },
     events: [{ type: 'Warning', reason: 'FailedGetScale', message: error }],
   };
 }

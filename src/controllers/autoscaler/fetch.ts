@@ -13,6 +13,7 @@ import { selectorToString } from '../../runtime/util/selectors.ts';
 import { parseTimeOrUndefined } from '../../runtime/util/time.ts';
 import { FAILURE_REASON, type MetricReading, type PodMetrics } from './readings.ts';
 import { queryPrometheus } from './prometheus.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 /** Upstream's metricServerDefaultMetricWindow: the window assumed when a custom metric names none. */
 const DEFAULT_WINDOW_MS = 60_000;
@@ -38,11 +39,11 @@ export class MetricsFetcher {
   }
 
   /** Reads every metric of the spec, concurrently; the result is in spec order. */
-  readAll(metrics: readonly MetricSpec[], ctx: FetchContext): Promise<MetricReading[]> {
+  readAll(metrics: readonly ReadonlyDeep<MetricSpec>[], ctx: FetchContext): Promise<MetricReading[]> {
     return Promise.all(metrics.map((m) => this.read(m, ctx)));
   }
 
-  async read(metric: MetricSpec, ctx: FetchContext): Promise<MetricReading> {
+  async read(metric: ReadonlyDeep<MetricSpec>, ctx: FetchContext): Promise<MetricReading> {
     const reason = FAILURE_REASON[metric.type] ?? 'InvalidMetricSourceType';
     try {
       return await this.readOrThrow(metric, ctx);
@@ -52,7 +53,7 @@ export class MetricsFetcher {
     }
   }
 
-  private async readOrThrow(metric: MetricSpec, ctx: FetchContext): Promise<MetricReading> {
+  private async readOrThrow(metric: ReadonlyDeep<MetricSpec>, ctx: FetchContext): Promise<MetricReading> {
     switch (metric.type) {
       case 'Resource':
         return this.resource(metric.resource!.name, undefined, ctx);
@@ -139,7 +140,7 @@ export class MetricsFetcher {
   }
 
   /** custom.metrics.k8s.io: one metric of one object in the HPA's namespace. */
-  private async objectMetric(metric: MetricSpec, ctx: FetchContext): Promise<MetricReading> {
+  private async objectMetric(metric: ReadonlyDeep<MetricSpec>, ctx: FetchContext): Promise<MetricReading> {
     const { describedObject: ref, metric: id } = metric.object!;
     const info = await this.client.resourceFor(gvkOf(ref.apiVersion ?? 'v1', ref.kind));
     const base = `/apis/custom.metrics.k8s.io/v1beta2`;

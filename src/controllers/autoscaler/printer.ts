@@ -3,21 +3,22 @@
 // status.reference and status.targets.
 import type { HorizontalPodAutoscaler, MetricSpec, MetricStatus } from '../../api/autoscaling/types.ts';
 import { formatQuantity } from '../../runtime/util/quantity.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 const SHOWN = 2;
 
-export function formatReference(hpa: HorizontalPodAutoscaler): string {
+export function formatReference(hpa: ReadonlyDeep<HorizontalPodAutoscaler>): string {
   return `${hpa.spec.scaleTargetRef.kind}/${hpa.spec.scaleTargetRef.name}`;
 }
 
-export function formatTargets(specs: readonly MetricSpec[] | undefined, statuses: readonly MetricStatus[] | undefined): string {
+export function formatTargets(specs: readonly ReadonlyDeep<MetricSpec>[] | undefined, statuses: readonly ReadonlyDeep<MetricStatus>[] | undefined): string {
   if (!specs || specs.length === 0) return '<none>';
   const list = specs.map((spec, i) => formatMetric(spec, statuses?.[i]));
   const shown = list.slice(0, SHOWN).join(', ');
   return list.length > SHOWN ? `${shown} + ${list.length - SHOWN} more...` : shown;
 }
 
-function formatMetric(spec: MetricSpec, status: MetricStatus | undefined): string {
+function formatMetric(spec: ReadonlyDeep<MetricSpec>, status: ReadonlyDeep<MetricStatus> | undefined): string {
   const q = (v: string | number | undefined) => (v === undefined ? '<unknown>' : formatQuantity(v));
   switch (spec.type) {
     case 'External':

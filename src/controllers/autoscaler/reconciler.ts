@@ -23,6 +23,7 @@ import { decide, effectiveMetrics, metricsNeeded, rescaleFailed, scaleUnavailabl
 import { MetricsFetcher } from './fetch.ts';
 import { formatReference, formatTargets } from './printer.ts';
 import type { MetricReading } from './readings.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 export const SYNC_PERIOD_MS = 15_000;
 
@@ -118,12 +119,12 @@ export class AutoscalerReconciler implements Reconciler {
     return { requeueAfterMs: SYNC_PERIOD_MS };
   }
 
-  private record(hpa: HorizontalPodAutoscaler, events: readonly AutoscalerEvent[]): void {
+  private record(hpa: ReadonlyDeep<HorizontalPodAutoscaler>, events: readonly AutoscalerEvent[]): void {
     for (const e of events) this.o.recorder.event(hpa, e.type, e.reason, 'Scale', e.message);
   }
 
   /** The pods under the target's selector, from the cache; records the selector as this HPA's. */
-  private podsFor(key: string, namespace: string, selectorText: string | undefined): Pod[] {
+  private podsFor(key: string, namespace: string, selectorText: string | undefined): readonly ReadonlyDeep<Pod>[] {
     if (!selectorText) return [];
     let selector;
     try {
@@ -142,7 +143,7 @@ export class AutoscalerReconciler implements Reconciler {
    * two HPAs would fight over the same pods (upstream's hpasControllingPodsUnderSelector). Pods of one
    * workload share their labels, so each distinct label set is tested once.
    */
-  private hpasSelecting(namespace: string, pods: readonly Pod[]): string[] {
+  private hpasSelecting(namespace: string, pods: readonly ReadonlyDeep<Pod>[]): string[] {
     const labelSets = new Map<string, Record<string, string> | undefined>();
     for (const pod of pods) labelSets.set(JSON.stringify(pod.metadata.labels ?? {}), pod.metadata.labels);
     const selecting: string[] = [];
@@ -158,7 +159,7 @@ export class AutoscalerReconciler implements Reconciler {
   }
 
   /** Writes status (plus observedGeneration and the printer strings) through the status subresource when it changed. */
-  private async writeStatus(hpa: HorizontalPodAutoscaler, next: HorizontalPodAutoscalerStatus, ctx: ReconcileContext): Promise<void> {
+  private async writeStatus(hpa: ReadonlyDeep<HorizontalPodAutoscaler>, next: HorizontalPodAutoscalerStatus, ctx: ReconcileContext): Promise<void> {
     const status = {
       ...next,
       observedGeneration: hpa.metadata.generation,

@@ -6,6 +6,7 @@ import { parseQuantityMilli } from '../../runtime/util/quantity.ts';
 import { perVersion, perVersionKeyed } from '../../runtime/util/derived.ts';
 import { parseTimeOrUndefined } from '../../runtime/util/time.ts';
 import type { PodMetrics } from './readings.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 export const MAX_INT32 = 2 ** 31 - 1;
 
@@ -73,7 +74,7 @@ export interface PodGroups {
  * A Ready condition without lastTransitionTime counts as transitioned at time 0 (Go's zero time).
  */
 export function groupPods(
-  pods: readonly Pod[],
+  pods: readonly ReadonlyDeep<Pod>[],
   metrics: PodMetrics,
   resource: string,
   now: number,
@@ -119,7 +120,7 @@ export function groupPods(
 }
 
 /** A pod's start time and Ready condition (its status and transition time, ms), parsed once per pod version. */
-const readinessOf = perVersion((pod: Pod) => {
+const readinessOf = perVersion((pod: ReadonlyDeep<Pod>) => {
   const condition = pod.status?.conditions?.find((c) => c.type === 'Ready');
   return {
     startTime: parseTimeOrUndefined(pod.status?.startTime),
@@ -149,12 +150,12 @@ function requestMilli(list: ResourceList, resource: string): number | undefined 
 
 const podLevelResources = new Set(['cpu', 'memory']);
 
-function isPodLevelRequestsSet(pod: Pod): boolean {
+function isPodLevelRequestsSet(pod: ReadonlyDeep<Pod>): boolean {
   const requests = podLevelRequests(pod);
   return Object.keys(requests ?? {}).some((r) => podLevelResources.has(r) || r.startsWith('hugepages-'));
 }
 
-function podLevelRequests(pod: Pod): ResourceList {
+function podLevelRequests(pod: ReadonlyDeep<Pod>): ResourceList {
   return (pod.spec.resources as { requests?: ResourceList } | undefined)?.requests;
 }
 
@@ -163,7 +164,7 @@ function podLevelRequests(pod: Pod): ResourceList {
  * container's; else the pod-level request when the pod sets pod-level requests (PodLevelResources, on by
  * default since 1.34); else the sum over containers and restartable (sidecar) init containers.
  */
-export function calculateRequests(pods: readonly Pod[], container: string, resource: string): CalcResult<{ requests: Map<string, number> }> {
+export function calculateRequests(pods: readonly ReadonlyDeep<Pod>[], container: string, resource: string): CalcResult<{ requests: Map<string, number> }> {
   const requests = new Map<string, number>();
   const key = `${container}\0${resource}`;
   for (const pod of pods) {
@@ -175,13 +176,13 @@ export function calculateRequests(pods: readonly Pod[], container: string, resou
 }
 
 /** One pod's request for `container\0resource` (container '' for the whole pod), parsed once per pod version. */
-const requestOf = perVersionKeyed((pod: Pod, key: string): CalcResult<{ request: number }> => {
+const requestOf = perVersionKeyed((pod: ReadonlyDeep<Pod>, key: string): CalcResult<{ request: number }> => {
   const [container = '', resource = ''] = key.split('\0');
   return container === '' && isPodLevelRequestsSet(pod) ? podRequest(pod, resource) : containersRequest(pod, container, resource);
 });
 
 /** resourcehelpers.PodRequests for one resource: pod-level value if set, else the aggregate, plus overhead. */
-function podRequest(pod: Pod, resource: string): CalcResult<{ request: number }> {
+function podRequest(pod: ReadonlyDeep<Pod>, resource: string): CalcResult<{ request: number }> {
   let request = requestMilli(podLevelRequests(pod), resource);
   if (request === undefined) request = aggregateContainerRequest(pod, resource);
   if (request === undefined) return { ok: false, error: `missing pod-level request for ${resource} in Pod ${pod.metadata.name}` };
@@ -190,7 +191,7 @@ function podRequest(pod: Pod, resource: string): CalcResult<{ request: number }>
 }
 
 /** AggregateContainerRequests (sidecar KEP formula) for one resource; undefined if no container requests it. */
-function aggregateContainerRequest(pod: Pod, resource: string): number | undefined {
+function aggregateContainerRequest(pod: ReadonlyDeep<Pod>, resource: string): number | undefined {
   let found = false;
   const read = (c: ContainerLike) => {
     const v = requestMilli(c.resources?.requests, resource);
@@ -198,10 +199,10 @@ function aggregateContainerRequest(pod: Pod, resource: string): number | undefin
     return v ?? 0;
   };
   let sum = 0;
-  for (const c of pod.spec.containers as ContainerLike[]) sum += read(c);
+  for (const c of pod.spec.containers as readonly ContainerLike[]) sum += read(c);
   let restartable = 0;
   let initMax = 0;
-  for (const c of (pod.spec.initContainers ?? []) as ContainerLike[]) {
+  for (const c of (pod.spec.initContainers ?? []) as readonly ContainerLike[]) {
     const v = read(c);
     if (c.restartPolicy === 'Always') {
       sum += v;
@@ -214,9 +215,9 @@ function aggregateContainerRequest(pod: Pod, resource: string): number | undefin
   return found ? Math.max(sum, initMax) : undefined;
 }
 
-function containersRequest(pod: Pod, container: string, resource: string): CalcResult<{ request: number }> {
-  const containers = [...(pod.spec.containers as ContainerLike[])];
-  for (const c of (pod.spec.initContainers ?? []) as ContainerLike[]) {
+function containersRequest(pod: ReadonlyDeep<Pod>, container: string, resource: string): CalcResult<{ request: number }> {
+  const containers = [...(pod.spec.containers as readonly ContainerLike[])];
+  for (const c of (pod.spec.initContainers ?? []) as readonly ContainerLike[]) {
     if (c.restartPolicy === 'Always') containers.push(c);
   }
   let request = 0;
@@ -263,7 +264,7 @@ export function getMetricUsageRatio(metrics: PodMetrics, targetUsage: number): {
 
 export interface PodsInput {
   currentReplicas: number;
-  pods: readonly Pod[];
+  pods: readonly ReadonlyDeep<Pod>[];
   metrics: PodMetrics;
   timestampMs: number;
   tolerances: Tolerances;
@@ -399,7 +400,7 @@ function calcPlainMetricReplicas(input: PodsInput, targetUsage: number, resource
 }
 
 /** Pods Running with Ready=True (getReadyPodsCount). */
-export function readyPodsCount(pods: readonly Pod[]): CalcResult<{ count: number }> {
+export function readyPodsCount(pods: readonly ReadonlyDeep<Pod>[]): CalcResult<{ count: number }> {
   if (pods.length === 0) return { ok: false, error: noPods };
   let count = 0;
   for (const pod of pods) {
@@ -417,7 +418,7 @@ export function getUsageRatioReplicaCount(
   currentReplicas: number,
   usageRatio: number,
   tolerances: Tolerances,
-  pods: readonly Pod[],
+  pods: readonly ReadonlyDeep<Pod>[],
 ): CalcResult<{ replicas: number }> {
   if (currentReplicas === 0) return { ok: true, replicas: ceilReplicas(usageRatio) };
   if (isWithinTolerance(tolerances, usageRatio)) return { ok: true, replicas: currentReplicas };
@@ -432,7 +433,7 @@ export function getObjectMetricReplicas(input: {
   targetUsage: number;
   usage: number;
   tolerances: Tolerances;
-  pods: readonly Pod[];
+  pods: readonly ReadonlyDeep<Pod>[];
   timestampMs: number;
 }): CalcResult<UsageReplicas> {
   const r = getUsageRatioReplicaCount(input.currentReplicas, input.usage / input.targetUsage, input.tolerances, input.pods);
@@ -478,7 +479,7 @@ export function getExternalMetricReplicas(input: {
   targetUsage: number;
   values: readonly number[];
   tolerances: Tolerances;
-  pods: readonly Pod[];
+  pods: readonly ReadonlyDeep<Pod>[];
   timestampMs: number;
 }): CalcResult<UsageReplicas> {
   const usage = sumValues(input.values);

@@ -19,16 +19,17 @@
 // - With spec.timeZone unset the schedule runs in UTC, not the controller's local zone.
 
 import { ANNOTATION_CRONJOB_SCHEDULED_TIMESTAMP, API_VERSION, CRONJOB } from '../../api/batch/types.ts';
-import type { CronJob, CronJobStatus, Job, ObjectReference } from '../../api/batch/types.ts';
+import type { CronJob, CronJobStatus, Job, JobSpec, ObjectReference } from '../../api/batch/types.ts';
+import { mutableCopy, type ReadonlyDeep } from '../../runtime/types.ts';
 import { controllerRef } from '../../runtime/util/owners.ts';
 import { rfc3339, parseTimeOrUndefined } from '../../runtime/util/time.ts';
 import { isScheduleError, parseSchedule, validateTimeZone } from './schedule.ts';
 import type { Schedule } from './schedule.ts';
 
 export interface CronJobObservation {
-  cronJob: CronJob;
+  cronJob: ReadonlyDeep<CronJob>;
   /** Every batch.tentacle.dev Job whose controller owner is this CronJob. */
-  jobs: Job[];
+  jobs: readonly ReadonlyDeep<Job>[];
   /** Now, in ms since the epoch. */
   now: number;
 }
@@ -37,7 +38,7 @@ export type CronJobAction =
   /** Create this Job; AlreadyExists means an earlier attempt succeeded (the name is deterministic). */
   | { type: 'createJob'; job: Job }
   /** Delete this Job with propagationPolicy Background. */
-  | { type: 'deleteJob'; job: Job; reason: 'Replace' | 'History' };
+  | { type: 'deleteJob'; job: ReadonlyDeep<Job>; reason: 'Replace' | 'History' };
 
 export interface CronJobEvent {
   type: 'Normal' | 'Warning';
@@ -63,7 +64,7 @@ export const DEFAULT_FAILED_JOBS_HISTORY_LIMIT = 1;
 type Finished = 'Complete' | 'Failed' | undefined;
 
 /** The Job's Complete or Failed condition with status True, if any (upstream getFinishedStatus). */
-export function finishedCondition(job: Job): Finished {
+export function finishedCondition(job: ReadonlyDeep<Job>): Finished {
   for (const c of job.status?.conditions ?? []) {
     if ((c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') return c.type;
   }
@@ -71,7 +72,7 @@ export function finishedCondition(job: Job): Finished {
 }
 
 /** `<cronjob>-<scheduled time in minutes since the epoch>`, as upstream's getJobName. */
-export function jobName(cronJob: CronJob, scheduledMs: number): string {
+export function jobName(cronJob: ReadonlyDeep<CronJob>, scheduledMs: number): string {
   return `${cronJob.metadata.name}-${Math.floor(scheduledMs / 60_000)}`;
 }
 
@@ -90,7 +91,7 @@ interface MostRecent {
  * creationTimestamp, moved up to now - startingDeadlineSeconds when asked), the latest schedule time
  * in (earliest, now], and how many were missed, estimated from the interval between two activations.
  */
-function mostRecentScheduleTime(cj: CronJob, now: number, sched: Schedule, includeDeadline: boolean): MostRecent {
+function mostRecentScheduleTime(cj: ReadonlyDeep<CronJob>, now: number, sched: Schedule, includeDeadline: boolean): MostRecent {
   let earliest = parseTimeOrUndefined(cj.status?.lastScheduleTime) ?? parseTimeOrUndefined(cj.metadata.creationTimestamp) ?? now;
   const deadline = cj.spec.startingDeadlineSeconds;
   if (includeDeadline && typeof deadline === 'number') {
@@ -116,7 +117,7 @@ function mostRecentScheduleTime(cj: CronJob, now: number, sched: Schedule, inclu
 }
 
 /** upstream nextScheduleTimeDuration, as the absolute time to wake up at (without the delta). */
-function nextWakeTime(cj: CronJob, now: number, sched: Schedule): number {
+function nextWakeTime(cj: ReadonlyDeep<CronJob>, now: number, sched: Schedule): number {
   const r = mostRecentScheduleTime(cj, now, sched, false);
   let from: number;
   if (r.error !== undefined) from = now;
@@ -125,12 +126,8 @@ function nextWakeTime(cj: CronJob, now: number, sched: Schedule): number {
   return sched.next(from);
 }
 
-function deepCopy<T>(v: T): T {
-  return structuredClone(v);
-}
-
 /** upstream getJobFromTemplate2. */
-export function jobFromTemplate(cronJob: CronJob, scheduledMs: number): Job {
+export function jobFromTemplate(cronJob: ReadonlyDeep<CronJob>, scheduledMs: number): Job {
   const tmpl = cronJob.spec.jobTemplate;
   const labels = { ...(tmpl.metadata?.labels ?? {}) };
   const annotations: Record<string, string> = {
@@ -147,24 +144,24 @@ export function jobFromTemplate(cronJob: CronJob, scheduledMs: number): Job {
       annotations,
       ownerReferences: [controllerRef(cronJob, CRONJOB)],
     },
-    spec: deepCopy(tmpl.spec),
+    spec: mutableCopy<JobSpec>(tmpl.spec),
   };
 }
 
-function jobRef(job: Job): ObjectReference {
+function jobRef(job: ReadonlyDeep<Job>): ObjectReference {
   const ref: ObjectReference = { apiVersion: API_VERSION, kind: 'Job', name: job.metadata.name };
   if (job.metadata.namespace !== undefined) ref.namespace = job.metadata.namespace;
   if (job.metadata.uid !== undefined) ref.uid = job.metadata.uid;
   return ref;
 }
 
-function refMatches(ref: ObjectReference, job: Job): boolean {
+function refMatches(ref: ObjectReference, job: ReadonlyDeep<Job>): boolean {
   if (ref.uid && job.metadata.uid) return ref.uid === job.metadata.uid;
   return ref.name === job.metadata.name;
 }
 
 /** Sort key for pruning: the scheduled time, else the creation time; jobs with neither sort last. */
-function ageKey(job: Job): number {
+function ageKey(job: ReadonlyDeep<Job>): number {
   return (
     parseTimeOrUndefined(job.metadata.annotations?.[ANNOTATION_CRONJOB_SCHEDULED_TIMESTAMP]) ??
     parseTimeOrUndefined(job.metadata.creationTimestamp) ??
@@ -172,7 +169,7 @@ function ageKey(job: Job): number {
   );
 }
 
-function oldestFirst(a: Job, b: Job): number {
+function oldestFirst(a: ReadonlyDeep<Job>, b: ReadonlyDeep<Job>): number {
   const ka = ageKey(a);
   const kb = ageKey(b);
   if (ka !== kb) return ka < kb ? -1 : 1;
@@ -181,7 +178,7 @@ function oldestFirst(a: Job, b: Job): number {
   return na < nb ? -1 : na > nb ? 1 : 0;
 }
 
-function pruneHistory(jobs: Job[], limit: number, actions: CronJobAction[]): void {
+function pruneHistory(jobs: readonly ReadonlyDeep<Job>[], limit: number, actions: CronJobAction[]): void {
   const excess = jobs.length - Math.max(0, limit);
   if (excess <= 0) return;
   for (const job of [...jobs].sort(oldestFirst).slice(0, excess)) actions.push({ type: 'deleteJob', job, reason: 'History' });
@@ -211,8 +208,8 @@ export function decideCronJob(obs: CronJobObservation): CronJobDecision {
 
   // --- Active list and last successful time -------------------------------------------------
   const prevActive = prev.active ?? [];
-  const active: { ref: ObjectReference; job: Job; order: number }[] = [];
-  const adopted: Job[] = [];
+  const active: { ref: ObjectReference; job: ReadonlyDeep<Job>; order: number }[] = [];
+  const adopted: ReadonlyDeep<Job>[] = [];
   let lastSuccessful = parseTimeOrUndefined(prev.lastSuccessfulTime);
   for (const job of obs.jobs) {
     const finished = finishedCondition(job);
@@ -246,7 +243,7 @@ export function decideCronJob(obs: CronJobObservation): CronJobDecision {
     }
   }
 
-  const status: CronJobStatus = { ...prev };
+  const status: CronJobStatus = mutableCopy<CronJobStatus>(prev);
   delete status.nextScheduleTime;
   const finish = (requeueAt?: number): CronJobDecision => {
     status.active = active.map((a) => a.ref);
@@ -325,7 +322,7 @@ export function decideCronJob(obs: CronJobObservation): CronJobDecision {
   actions.push({ type: 'createJob', job });
   active.push({ ref: jobRef(job), job, order: Number.MAX_SAFE_INTEGER });
   status.lastScheduleTime = rfc3339(scheduled);
-  const after: CronJob = { ...cj, status: { ...prev, lastScheduleTime: status.lastScheduleTime } };
+  const after: ReadonlyDeep<CronJob> = { ...cj, status: { ...prev, lastScheduleTime: status.lastScheduleTime } };
   return finish(nextWakeTime(after, now, sched));
 }
 

@@ -12,6 +12,7 @@ import { semanticallyEqual } from '../../runtime/util/equality.ts';
 import { getControllerOf } from '../../runtime/util/owners.ts';
 import { CRONJOB, JOB, type CronJob, type CronJobStatus, type Job } from '../../api/batch/types.ts';
 import { decideCronJob } from './decide.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 export interface CronJobReconcilerDeps {
   client: Client;
@@ -81,7 +82,7 @@ export class CronJobReconciler implements Reconciler {
   }
 }
 
-function refTo(job: Job) {
+function refTo(job: ReadonlyDeep<Job>) {
   return {
     apiVersion: job.apiVersion,
     kind: job.kind,

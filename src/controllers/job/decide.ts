@@ -26,12 +26,13 @@ import {
   onlyReplaceFailedPods,
 } from './logic-pods.ts';
 import { newPod } from './pod-template.ts';
+import { mutableCopy, type ReadonlyDeep, type Writable } from '../../runtime/types.ts';
 
 export interface JobObservation {
   /** The Job from the cache; absent spec fields are defaulted here (see `withSpecDefaults`). */
-  job: Job;
+  job: ReadonlyDeep<Job>;
   /** Every pod whose controller owner is this Job, in any state. */
-  pods: Pod[];
+  pods: readonly ReadonlyDeep<Pod>[];
   /** ms since the epoch. */
   now: number;
   /** false: the cache may miss pods we created or deleted; only account, never create or delete. */
@@ -40,8 +41,8 @@ export interface JobObservation {
 
 export type JobAction =
   | { type: 'create'; pods: Pod[] }
-  | { type: 'delete'; pods: Pod[]; reason: string }
-  | { type: 'removeFinalizer'; pods: Pod[] };
+  | { type: 'delete'; pods: readonly ReadonlyDeep<Pod>[]; reason: string }
+  | { type: 'removeFinalizer'; pods: readonly ReadonlyDeep<Pod>[] };
 
 export interface JobEvent {
   type: 'Normal' | 'Warning';
@@ -77,8 +78,8 @@ export const DELETE_REASON_EXCESS = 'TooManyActivePods';
  * (MaxInt32 with backoffLimitPerIndex), completionMode NonIndexed, podReplacementPolicy Failed with a
  * podFailurePolicy and TerminatingOrFailed otherwise. `completions: null` is treated as unset.
  */
-export function withSpecDefaults(spec: JobSpec): JobSpec {
-  const out: JobSpec = { ...spec };
+export function withSpecDefaults(spec: ReadonlyDeep<JobSpec>): ReadonlyDeep<JobSpec> {
+  const out: Writable<ReadonlyDeep<JobSpec>> = { ...spec };
   if ((spec.completions === undefined || spec.completions === null) && spec.parallelism === undefined) out.completions = 1;
   if (out.completions === null) delete out.completions;
   out.parallelism ??= 1;
@@ -101,8 +102,8 @@ function finishedConditionOf(status: JobStatus): JobCondition | undefined {
 
 class Decider {
   readonly obs: JobObservation;
-  readonly job: Job;
-  readonly spec: JobSpec;
+  readonly job: ReadonlyDeep<Job>;
+  readonly spec: ReadonlyDeep<JobSpec>;
   readonly now: number;
   readonly nowStr: string;
   readonly status: JobStatus;
@@ -112,7 +113,7 @@ class Decider {
   readonly suspended: boolean;
   readonly perIndex: boolean;
 
-  activePods: Pod[] = [];
+  activePods: ReadonlyDeep<Pod>[] = [];
   activeCount = 0;
   terminating = 0;
   ready = 0;
@@ -124,7 +125,7 @@ class Decider {
   succeededIndexes: Interval[] = [];
   prevSucceededIndexes: Interval[] = [];
   failedIndexes: Interval[] | undefined;
-  delayedDeletion = new Map<number, Pod>();
+  delayedDeletion = new Map<number, ReadonlyDeep<Pod>>();
 
   constructor(obs: JobObservation) {
     this.obs = obs;
@@ -132,7 +133,7 @@ class Decider {
     this.job = { ...obs.job, spec: this.spec };
     this.now = obs.now;
     this.nowStr = rfc3339(obs.now);
-    this.status = structuredClone(obs.job.status ?? {});
+    this.status = mutableCopy<JobStatus>(obs.job.status ?? {});
     this.out = { status: this.status, actions: [], events: [] };
     this.indexed = this.spec.completionMode === 'Indexed';
     this.completions = this.spec.completions ?? undefined;
@@ -158,7 +159,7 @@ class Decider {
   }
 
   /** Pod index within [0, completions), or -1; every pod is "valid" for NonIndexed Jobs. */
-  validIndex(pod: Pod): boolean {
+  validIndex(pod: ReadonlyDeep<Pod>): boolean {
     if (!this.indexed) return true;
     const ix = completionIndexOf(pod);
     return ix >= 0 && ix < (this.completions ?? 0);
@@ -202,7 +203,7 @@ class Decider {
     return this.finish();
   }
 
-  decideFinished(cond: JobCondition): JobDecision {
+  decideFinished(cond: ReadonlyDeep<JobCondition>): JobDecision {
     // Upstream leaves finished Jobs alone; the orphan-pod path releases any finalizer still held.
     const held = this.obs.pods.filter(hasTrackingFinalizer);
     if (held.length) this.out.actions.push({ type: 'removeFinalizer', pods: held });
@@ -224,7 +225,7 @@ class Decider {
     this.ready = this.activePods.filter(isPodReady).length;
     this.uncountedSucceeded = new Set(this.status.uncountedTerminatedPods?.succeeded ?? []);
     this.uncountedFailed = new Set(this.status.uncountedTerminatedPods?.failed ?? []);
-    const fresh = (p: Pod, uncounted: Set<string>): boolean =>
+    const fresh = (p: ReadonlyDeep<Pod>, uncounted: Set<string>): boolean =>
       hasTrackingFinalizer(p) && !uncounted.has(p.metadata.uid ?? '') && this.validIndex(p);
     const newSucceeded = pods.filter((p) => fresh(p, this.uncountedSucceeded) && p.status?.phase === 'Succeeded');
     const newFailed = pods.filter((p) => fresh(p, this.uncountedFailed) && isPodFailed(p, this.job));
@@ -322,7 +323,7 @@ class Decider {
     return limit === 0 ? restarts > 0 : restarts >= limit;
   }
 
-  isIndexFailed(pod: Pod): boolean {
+  isIndexFailed(pod: ReadonlyDeep<Pod>): boolean {
     if (!isPodFailed(pod, this.job)) return false;
     const m = matchPodFailurePolicy(this.job, pod);
     if (m.action === 'FailIndex') return true;
@@ -330,9 +331,9 @@ class Decider {
   }
 
   /** Per index, the failed pod (with finalizer) whose removal waits for its replacement to carry its failure count. */
-  podsWithDelayedDeletion(): Map<number, Pod> {
+  podsWithDelayedDeletion(): Map<number, ReadonlyDeep<Pod>> {
     const activeIndexes = new Set(this.activePods.map(completionIndexOf));
-    const result = new Map<number, Pod>();
+    const result = new Map<number, ReadonlyDeep<Pod>>();
     for (const p of this.obs.pods) {
       if (!hasTrackingFinalizer(p) || !this.validIndex(p) || !isPodFailed(p, this.job)) continue;
       const ix = completionIndexOf(p);
@@ -364,7 +365,7 @@ class Decider {
    * suspend: the pod must not count as failed), as upstream deleteJobPods; when the Job is finishing the
    * finalizer stays, and the tracking step counts and releases the pod.
    */
-  deletePods(pods: Pod[], reason: string, releaseFinalizer: boolean): void {
+  deletePods(pods: readonly ReadonlyDeep<Pod>[], reason: string, releaseFinalizer: boolean): void {
     if (pods.length === 0) return;
     if (releaseFinalizer) {
       const held = pods.filter(hasTrackingFinalizer);
@@ -377,14 +378,14 @@ class Decider {
   }
 
   /** Upstream activePodsForRemoval: for Indexed Jobs bad/duplicate indexes first; then by deletion order. */
-  activePodsForRemoval(rmAtLeast: number): Pod[] {
-    let rm: Pod[] = [];
-    let left: Pod[] = this.activePods;
+  activePodsForRemoval(rmAtLeast: number): ReadonlyDeep<Pod>[] {
+    let rm: ReadonlyDeep<Pod>[] = [];
+    let left: ReadonlyDeep<Pod>[] = this.activePods;
     if (this.indexed) {
       const completions = this.completions ?? 0;
       rm = [];
       left = [];
-      const byIndex = new Map<number, Pod[]>();
+      const byIndex = new Map<number, ReadonlyDeep<Pod>[]>();
       for (const p of this.activePods) {
         const ix = completionIndexOf(p);
         if (ix < 0 || ix >= completions) {
@@ -504,7 +505,7 @@ class Decider {
     }
   }
 
-  canRemoveFinalizer(pod: Pod, considerFailed: boolean): boolean {
+  canRemoveFinalizer(pod: ReadonlyDeep<Pod>, considerFailed: boolean): boolean {
     if (this.job.metadata.deletionTimestamp !== undefined || this.finished || pod.status?.phase === 'Succeeded') return true;
     if (!considerFailed) return false;
     if (this.perIndex) {
@@ -534,7 +535,7 @@ class Decider {
     // Step one: finished pods still holding the finalizer are recorded, then released after the write.
     const failing = this.finished !== undefined && this.finished.type !== 'SuccessCriteriaMet' && this.finished.type !== 'Complete';
     const completions = this.completions ?? 0;
-    const release: Pod[] = [];
+    const release: ReadonlyDeep<Pod>[] = [];
     const newIndexes: number[] = [];
     let reachedMax = false;
     const pods = this.indexed ? [...this.obs.pods].sort((a, b) => completionIndexOf(a) - completionIndexOf(b)) : this.obs.pods;

@@ -3,6 +3,7 @@
 // the pods it counts each sync; here it is rebuilt each time from the finished pods still visible.
 import type { Job, Pod } from '../../api/batch/types.ts';
 import { finishedTime, hasTrackingFinalizer, indexAbsoluteFailureCount, isDeleting, isPodFailed } from './logic-pods.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 /** Upstream DefaultJobPodFailureBackOff. */
 export const DEFAULT_POD_FAILURE_BACKOFF_MS = 10_000;
@@ -41,7 +42,7 @@ export interface BackoffRecord {
  * left out: those are the ones the controller itself removed (scale-down, suspend) or already counted
  * and released, and upstream never feeds them to its record either.
  */
-export function backoffRecordFromPods(job: Job, pods: readonly Pod[]): BackoffRecord {
+export function backoffRecordFromPods(job: ReadonlyDeep<Job>, pods: readonly ReadonlyDeep<Pod>[]): BackoffRecord {
   let lastSuccess = -Infinity;
   for (const p of pods) {
     if (p.status?.phase === 'Succeeded') lastSuccess = Math.max(lastSuccess, finishedTime(p));
@@ -60,7 +61,7 @@ export function backoffRecordFromPods(job: Job, pods: readonly Pod[]): BackoffRe
 }
 
 /** Upstream getRemainingTimePerIndex: backoff for an index from its last failed pod (undefined: none). */
-export function remainingBackoffForIndexMs(lastFailedPod: Pod | undefined, now: number): number {
+export function remainingBackoffForIndexMs(lastFailedPod: ReadonlyDeep<Pod> | undefined, now: number): number {
   if (!lastFailedPod) return 0;
   return remainingBackoffMs(indexAbsoluteFailureCount(lastFailedPod) + 1, finishedTime(lastFailedPod), now);
 }

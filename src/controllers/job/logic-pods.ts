@@ -9,36 +9,37 @@ import {
 } from '../../api/batch/types.ts';
 import type { ContainerStatus, Job, Pod, PodFailurePolicyRule } from '../../api/batch/types.ts';
 import { parseTimeOrUndefined } from '../../runtime/util/time.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
-export function isTerminal(pod: Pod): boolean {
+export function isTerminal(pod: ReadonlyDeep<Pod>): boolean {
   const phase = pod.status?.phase;
   return phase === 'Succeeded' || phase === 'Failed';
 }
 
-export function isDeleting(pod: Pod): boolean {
+export function isDeleting(pod: ReadonlyDeep<Pod>): boolean {
   return pod.metadata.deletionTimestamp !== undefined;
 }
 
 /** Not finished and not being deleted (controller.FilterActivePods). */
-export function isActive(pod: Pod): boolean {
+export function isActive(pod: ReadonlyDeep<Pod>): boolean {
   return !isTerminal(pod) && !isDeleting(pod);
 }
 
 /** Being deleted but not finished yet (controller.CountTerminatingPods). */
-export function isTerminating(pod: Pod): boolean {
+export function isTerminating(pod: ReadonlyDeep<Pod>): boolean {
   return isDeleting(pod) && !isTerminal(pod);
 }
 
-export function isPodReady(pod: Pod): boolean {
+export function isPodReady(pod: ReadonlyDeep<Pod>): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
-export function hasTrackingFinalizer(pod: Pod): boolean {
+export function hasTrackingFinalizer(pod: ReadonlyDeep<Pod>): boolean {
   return pod.metadata.finalizers?.includes(FINALIZER_JOB_TRACKING) ?? false;
 }
 
 /** Whether only Failed pods are replaced (podReplacementPolicy Failed, the default with a podFailurePolicy). */
-export function onlyReplaceFailedPods(job: Job): boolean {
+export function onlyReplaceFailedPods(job: ReadonlyDeep<Job>): boolean {
   return job.spec.podReplacementPolicy === 'Failed' || job.spec.podFailurePolicy !== undefined;
 }
 
@@ -46,7 +47,7 @@ export function onlyReplaceFailedPods(job: Job): boolean {
  * Upstream isPodFailed: phase Failed; or, unless only failed pods are replaced, being deleted without
  * having succeeded (orphans that never reach a terminal phase still count as failures).
  */
-export function isPodFailed(pod: Pod, job: Job): boolean {
+export function isPodFailed(pod: ReadonlyDeep<Pod>, job: ReadonlyDeep<Job>): boolean {
   if (pod.status?.phase === 'Failed') return true;
   if (onlyReplaceFailedPods(job)) return false;
   return isDeleting(pod) && pod.status?.phase !== 'Succeeded';
@@ -55,14 +56,14 @@ export function isPodFailed(pod: Pod, job: Job): boolean {
 const UNKNOWN_INDEX = -1;
 
 /** The completion index annotation as a non-negative integer, or -1. */
-export function completionIndexOf(pod: Pod): number {
+export function completionIndexOf(pod: ReadonlyDeep<Pod>): number {
   const v = pod.metadata.annotations?.[ANNOTATION_COMPLETION_INDEX];
   if (v === undefined || !/^\+?\d+$/.test(v)) return UNKNOWN_INDEX;
   const n = Number(v);
   return Number.isSafeInteger(n) ? n : UNKNOWN_INDEX;
 }
 
-function annotationInt(pod: Pod, key: string): number {
+function annotationInt(pod: ReadonlyDeep<Pod>, key: string): number {
   const v = pod.metadata.annotations?.[key];
   if (v === undefined || !/^\+?\d+$/.test(v)) return 0;
   const n = Number(v);
@@ -70,12 +71,12 @@ function annotationInt(pod: Pod, key: string): number {
 }
 
 /** The index-failure-count annotation (0 when absent or invalid). */
-export function indexFailureCount(pod: Pod): number {
+export function indexFailureCount(pod: ReadonlyDeep<Pod>): number {
   return annotationInt(pod, ANNOTATION_INDEX_FAILURE_COUNT);
 }
 
 /** The index-failure-count plus the ignored-failure-count annotations. */
-export function indexAbsoluteFailureCount(pod: Pod): number {
+export function indexAbsoluteFailureCount(pod: ReadonlyDeep<Pod>): number {
   return annotationInt(pod, ANNOTATION_INDEX_FAILURE_COUNT) + annotationInt(pod, ANNOTATION_INDEX_IGNORED_FAILURE_COUNT);
 }
 
@@ -85,7 +86,7 @@ export function indexAbsoluteFailureCount(pod: Pod): number {
  * terminated; else the Ready=False transition time; else deletionTimestamp − grace period; else the
  * creation time (0 when even that is missing).
  */
-export function finishedTime(pod: Pod): number {
+export function finishedTime(pod: ReadonlyDeep<Pod>): number {
   const statuses = pod.status?.containerStatuses ?? [];
   let latest: number | undefined;
   let allDone = statuses.length > 0;
@@ -108,7 +109,7 @@ export function finishedTime(pod: Pod): number {
   return parseTimeOrUndefined(pod.metadata.creationTimestamp) ?? 0;
 }
 
-function phaseOrdinal(pod: Pod): number {
+function phaseOrdinal(pod: ReadonlyDeep<Pod>): number {
   switch (pod.status?.phase) {
     case 'Pending':
       return 0;
@@ -121,11 +122,11 @@ function phaseOrdinal(pod: Pod): number {
   }
 }
 
-function readySince(pod: Pod): number | undefined {
+function readySince(pod: ReadonlyDeep<Pod>): number | undefined {
   return parseTimeOrUndefined(pod.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime);
 }
 
-function maxRestarts(pod: Pod): number {
+function maxRestarts(pod: ReadonlyDeep<Pod>): number {
   let n = 0;
   for (const cs of pod.status?.containerStatuses ?? []) n = Math.max(n, cs.restartCount ?? 0);
   return n;
@@ -136,7 +137,7 @@ function maxRestarts(pod: Pod): number {
  * Pending < Unknown < Running; not ready before ready; ready for less time first; more restarts first;
  * newer first (no creation time first).
  */
-export function compareForDeletion(a: Pod, b: Pod): number {
+export function compareForDeletion(a: ReadonlyDeep<Pod>, b: ReadonlyDeep<Pod>): number {
   const aNode = !!a.spec.nodeName;
   const bNode = !!b.spec.nodeName;
   if (aNode !== bNode) return aNode ? 1 : -1;
@@ -177,7 +178,10 @@ export interface PolicyMatch {
   failJobMessage?: string;
 }
 
-function matchExitCodes(statuses: ContainerStatus[] | undefined, rule: NonNullable<PodFailurePolicyRule['onExitCodes']>): ContainerStatus | undefined {
+function matchExitCodes(
+  statuses: readonly ReadonlyDeep<ContainerStatus>[] | undefined,
+  rule: ReadonlyDeep<NonNullable<PodFailurePolicyRule['onExitCodes']>>,
+): ReadonlyDeep<ContainerStatus> | undefined {
   for (const cs of statuses ?? []) {
     const term = cs.state?.terminated;
     if (!term) continue;
@@ -190,7 +194,7 @@ function matchExitCodes(statuses: ContainerStatus[] | undefined, rule: NonNullab
 }
 
 /** Upstream matchPodFailurePolicy: the first rule matching the failed pod decides. */
-export function matchPodFailurePolicy(job: Job, pod: Pod): PolicyMatch {
+export function matchPodFailurePolicy(job: ReadonlyDeep<Job>, pod: ReadonlyDeep<Pod>): PolicyMatch {
   const rules = job.spec.podFailurePolicy?.rules;
   if (!rules) return { countFailed: true };
   const podRef = `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;

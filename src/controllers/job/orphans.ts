@@ -7,9 +7,10 @@ import type { MapFunc } from '../../runtime/controller/handler.ts';
 import { gvkOf } from '../../runtime/types.ts';
 import { getControllerOf } from '../../runtime/util/owners.ts';
 import { hasTrackingFinalizer } from './logic-pods.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 /** The Job `pod` belongs to: its controller if that is a Tentacle Job, else (orphaned) its job-name label. */
-function jobNameOf(pod: Pod): string | undefined {
+function jobNameOf(pod: ReadonlyDeep<Pod>): string | undefined {
   const ref = getControllerOf(pod);
   if (!ref) return pod.metadata.labels?.[LABEL_JOB_NAME];
   return ref.kind === JOB.kind && gvkOf(ref.apiVersion, ref.kind).group === JOB.group ? ref.name : undefined;
@@ -19,7 +20,7 @@ function jobNameOf(pod: Pod): string | undefined {
  * The pods to release when no Job named `jobName` exists any more: those of `pods` that hold the tracking
  * finalizer and belonged to it. A pod controlled by anything else keeps its finalizers.
  */
-export function orphansOfMissingJob(jobName: string, pods: readonly Pod[]): Pod[] {
+export function orphansOfMissingJob(jobName: string, pods: readonly ReadonlyDeep<Pod>[]): ReadonlyDeep<Pod>[] {
   return pods.filter((pod) => hasTrackingFinalizer(pod) && jobNameOf(pod) === jobName);
 }
 

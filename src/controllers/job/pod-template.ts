@@ -14,6 +14,7 @@ import {
 import type { Container, Job, Pod, PodSpec } from '../../api/batch/types.ts';
 import { apiVersionOf } from '../../runtime/types.ts';
 import { controllerRef } from '../../runtime/util/owners.ts';
+import { mutableCopy, type ReadonlyDeep } from '../../runtime/types.ts';
 
 /** The env var every container of an Indexed Job's pod gets. */
 export const COMPLETION_INDEX_ENV = 'JOB_COMPLETION_INDEX';
@@ -45,7 +46,7 @@ function withIndexEnv(container: Container): Container {
  * JOB_COMPLETION_INDEX (from the index label through the downward API), the pod gets the index
  * annotation and label, and hostname `<job>-<index>` (subdomain stays as the template has it).
  */
-export function newPod(job: Job, index: number | undefined): Pod {
+export function newPod(job: ReadonlyDeep<Job>, index: number | undefined): Pod {
   const name = job.metadata.name ?? '';
   const uid = job.metadata.uid ?? '';
   const template = job.spec.template;
@@ -57,7 +58,7 @@ export function newPod(job: Job, index: number | undefined): Pod {
     [LEGACY_LABEL_JOB_NAME]: name,
   };
   const annotations: Record<string, string> = { ...(template.metadata?.annotations ?? {}) };
-  const spec = structuredClone<PodSpec>(template.spec);
+  const spec = mutableCopy<PodSpec>(template.spec);
   const finalizers = [...(template.metadata?.finalizers ?? [])];
   if (!finalizers.includes(FINALIZER_JOB_TRACKING)) finalizers.push(FINALIZER_JOB_TRACKING);
   let generateName = `${name}-`;

@@ -16,6 +16,7 @@ import { getControllerOf } from '../../runtime/util/owners.ts';
 import { FINALIZER_JOB_TRACKING, JOB, LABEL_CONTROLLER_UID, POD, type Job, type Pod } from '../../api/batch/types.ts';
 import { decideJob, type JobAction } from './decide.ts';
 import { orphansOfMissingJob } from './orphans.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 /** Upstream's slowStartInitialBatchSize: create 1, then 2, 4, … pods while creations keep succeeding. */
 const SLOW_START_INITIAL_BATCH = 1;
@@ -99,7 +100,7 @@ export class JobReconciler implements Reconciler {
     return decision.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, decision.requeueAfterMs) } : {};
   }
 
-  private async act(client: Client, job: Job, key: string, action: JobAction, ctx: ReconcileContext): Promise<void> {
+  private async act(client: Client, job: ReadonlyDeep<Job>, key: string, action: JobAction, ctx: ReconcileContext): Promise<void> {
     switch (action.type) {
       case 'removeFinalizer':
         await Promise.all(action.pods.map((pod) => this.removeFinalizer(client, pod)));
@@ -114,7 +115,7 @@ export class JobReconciler implements Reconciler {
   }
 
   /** Removes only our finalizer, guarded by a test on that very list entry, so no other change is lost. */
-  private async removeFinalizer(client: Client, pod: Pod): Promise<void> {
+  private async removeFinalizer(client: Client, pod: ReadonlyDeep<Pod>): Promise<void> {
     const index = pod.metadata.finalizers?.indexOf(FINALIZER_JOB_TRACKING) ?? -1;
     if (index < 0) return;
     const { uid, resourceVersion = '' } = pod.metadata;
@@ -141,7 +142,7 @@ export class JobReconciler implements Reconciler {
     for (const [uid, removal] of this.finalizerRemoved) if (now - removal.at > FINALIZER_REMOVAL_MEMORY_MS) this.finalizerRemoved.delete(uid);
   }
 
-  private async deletePods(client: Client, job: Job, key: string, pods: Pod[], reason: string, ctx: ReconcileContext): Promise<void> {
+  private async deletePods(client: Client, job: ReadonlyDeep<Job>, key: string, pods: readonly ReadonlyDeep<Pod>[], reason: string, ctx: ReconcileContext): Promise<void> {
     const { expectations, recorder } = this.deps;
     expectations.expectDeletions(key, pods.map((p) => p.metadata.uid!));
     const results = await Promise.allSettled(
@@ -163,7 +164,7 @@ export class JobReconciler implements Reconciler {
   }
 
   /** Creates in batches of 1, 2, 4, …; stops at the first failing batch (as upstream's slow start). */
-  private async createPods(client: Client, job: Job, key: string, pods: Pod[], ctx: ReconcileContext): Promise<void> {
+  private async createPods(client: Client, job: ReadonlyDeep<Job>, key: string, pods: readonly ReadonlyDeep<Pod>[], ctx: ReconcileContext): Promise<void> {
     const { expectations, recorder } = this.deps;
     expectations.expectCreations(key, pods.length);
     let next = 0;

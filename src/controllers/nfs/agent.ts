@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Deployment } from '../../api/core/types.ts';
 import { NFS_PROVISIONER, type NFSProvisioner } from '../../api/storage/types.ts';
 import { controllerRef } from '../../runtime/util/owners.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 export const AGENT_EXPORT_ROOT = '/export';
 export const ANN_AGENT_SPEC_HASH = 'storage.tentacle.dev/agent-spec-hash';
@@ -31,7 +32,7 @@ export function agentLeaseName(provisioner: string): string {
   return `tentacle-nfs-${provisioner}`;
 }
 
-export function desiredAgentDeployment(p: NFSProvisioner, settings: AgentSettings): Deployment {
+export function desiredAgentDeployment(p: ReadonlyDeep<NFSProvisioner>, settings: AgentSettings): Deployment {
   const provisioner = p.metadata.name!;
   const name = agentName(provisioner);
   const labels = { 'app.kubernetes.io/name': 'tentacle', [LABEL_COMPONENT]: 'nfs-agent', [LABEL_AGENT]: name };
@@ -95,11 +96,11 @@ export function desiredAgentDeployment(p: NFSProvisioner, settings: AgentSetting
   return deployment;
 }
 
-function specHash(d: Deployment): string {
+function specHash(d: ReadonlyDeep<Deployment>): string {
   return createHash('sha256').update(JSON.stringify([d.metadata.labels, d.spec])).digest('hex').slice(0, 16);
 }
 
 /** Whether the live Deployment was made from a different desired spec (ours are compared by hash). */
-export function agentNeedsUpdate(live: Deployment, desired: Deployment): boolean {
+export function agentNeedsUpdate(live: ReadonlyDeep<Deployment>, desired: ReadonlyDeep<Deployment>): boolean {
   return live.metadata.annotations?.[ANN_AGENT_SPEC_HASH] !== desired.metadata.annotations?.[ANN_AGENT_SPEC_HASH];
 }

@@ -4,6 +4,7 @@
 import type { NFSProvisioner, ReclaimPolicy, VolumeBindingMode } from '../../api/storage/types.ts';
 import { parseDuration } from '../../runtime/util/duration.ts';
 import { parseDirectoryId, parseDirectoryMode, resolveOnDelete, type OnDelete } from './policy.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 export interface ProvisionerConfig {
   name: string;
@@ -26,11 +27,11 @@ export interface ProvisionerConfig {
 
 export type ConfigResult = { ok: true; config: ProvisionerConfig } | { ok: false; errors: string[] };
 
-export function storageClassNameOf(p: NFSProvisioner): string {
+export function storageClassNameOf(p: ReadonlyDeep<NFSProvisioner>): string {
   return p.spec.storageClassName || p.metadata.name!;
 }
 
-export function resolveConfig(p: NFSProvisioner): ConfigResult {
+export function resolveConfig(p: ReadonlyDeep<NFSProvisioner>): ConfigResult {
   const errors: string[] = [];
   const spec = p.spec ?? ({} as NFSProvisioner['spec']);
   const onDelete = resolveOnDelete({ onDelete: spec.onDelete, archiveOnDelete: spec.archiveOnDelete });
@@ -67,7 +68,7 @@ export function resolveConfig(p: NFSProvisioner): ConfigResult {
       reclaimPolicy: spec.reclaimPolicy ?? 'Delete',
       volumeBindingMode: spec.volumeBindingMode ?? 'Immediate',
       allowVolumeExpansion: spec.allowVolumeExpansion ?? false,
-      mountOptions: spec.mountOptions ?? [],
+      mountOptions: [...(spec.mountOptions ?? [])],
       pathPattern: spec.pathPattern,
       onDelete: onDelete.value,
       directoryMode: mode.value,

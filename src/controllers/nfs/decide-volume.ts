@@ -16,23 +16,24 @@ import { parseQuantity } from '../../runtime/util/quantity.ts';
 import type { ProvisionerConfig } from './config.ts';
 import { expandPathPattern, nfsVolumePath, relDirFromNfsPath } from './path-pattern.ts';
 import type { OnDelete } from './policy.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 export const PV_PROTECTION_FINALIZER = 'kubernetes.io/pv-protection';
 const ACCESS_MODES = new Set(['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod']);
 
 /** external-provisioner names volumes after the claim's uid: a restart can never make a second one. */
-export function volumeNameFor(claim: PersistentVolumeClaim): string {
+export function volumeNameFor(claim: ReadonlyDeep<PersistentVolumeClaim>): string {
   return `pvc-${claim.metadata.uid}`;
 }
 
 /** The NFSProvisioner a StorageClass of ours names, or undefined for anyone else's class. */
-export function provisionerOfClass(sc: StorageClass | undefined): string | undefined {
+export function provisionerOfClass(sc: ReadonlyDeep<StorageClass> | undefined): string | undefined {
   if (!sc || sc.provisioner !== PROVISIONER_NAME) return undefined;
   return sc.parameters?.[PARAM_NFS_PROVISIONER] || undefined;
 }
 
 /** The NFSProvisioner that made a volume, or undefined when it is not one of ours. */
-export function provisionerOfVolume(pv: PersistentVolume): string | undefined {
+export function provisionerOfVolume(pv: ReadonlyDeep<PersistentVolume>): string | undefined {
   const a = pv.metadata.annotations;
   if (a?.[ANN_PROVISIONED_BY] !== PROVISIONER_NAME) return undefined;
   return a[ANN_PROVISIONER] || undefined;
@@ -44,8 +45,8 @@ export type ProvisionDecision =
   | { kind: 'provision'; dir: string; volume: PersistentVolume };
 
 export interface ProvisionInput {
-  claim: PersistentVolumeClaim;
-  storageClass: StorageClass;
+  claim: ReadonlyDeep<PersistentVolumeClaim>;
+  storageClass: ReadonlyDeep<StorageClass>;
   /** The provisioner's settings, or the problems that stop it from provisioning. */
   config: ProvisionerConfig | { errors: string[] };
   /** Whether the volume `pvc-<uid>` exists already (cache). */
@@ -128,7 +129,7 @@ export type ReclaimDecision =
   | { kind: 'removeFinalizer' };
 
 export interface ReclaimInput {
-  volume: PersistentVolume;
+  volume: ReadonlyDeep<PersistentVolume>;
   config: ProvisionerConfig | undefined;
   /** Directories of this provisioner's other volumes. */
   otherDirs: readonly string[];
@@ -168,7 +169,7 @@ export type ResizeDecision = { kind: 'skip'; why: string } | { kind: 'resize'; s
  * becomes the request, then the claim's status capacity follows. NFS has no quotas: the number is
  * what Kubernetes shows, the space is whatever the export has.
  */
-export function decideResize(claim: PersistentVolumeClaim, volume: PersistentVolume, allowVolumeExpansion: boolean): ResizeDecision {
+export function decideResize(claim: ReadonlyDeep<PersistentVolumeClaim>, volume: ReadonlyDeep<PersistentVolume>, allowVolumeExpansion: boolean): ResizeDecision {
   if (claim.status?.phase !== 'Bound' || claim.spec.volumeName !== volume.metadata.name) return { kind: 'skip', why: 'not bound to this volume' };
   const requested = claim.spec.resources?.requests?.storage;
   const pvSize = volume.spec.capacity?.storage;

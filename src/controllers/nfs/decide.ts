@@ -9,8 +9,9 @@ import { setCondition } from '../../runtime/util/conditions.ts';
 import { semanticallyEqual } from '../../runtime/util/equality.ts';
 import { controllerRef, isControlledBy } from '../../runtime/util/owners.ts';
 import { storageClassNameOf, type ConfigResult } from './config.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
-export function desiredStorageClass(p: NFSProvisioner): StorageClass {
+export function desiredStorageClass(p: ReadonlyDeep<NFSProvisioner>): StorageClass {
   const spec = p.spec;
   return {
     apiVersion: 'storage.k8s.io/v1',
@@ -44,7 +45,7 @@ export type StorageClassAction =
   | { kind: 'recreate'; storageClass: StorageClass }
   | { kind: 'conflict'; message: string };
 
-export function decideStorageClass(p: NFSProvisioner, existing: StorageClass | undefined): StorageClassAction {
+export function decideStorageClass(p: ReadonlyDeep<NFSProvisioner>, existing: ReadonlyDeep<StorageClass> | undefined): StorageClassAction {
   const desired = desiredStorageClass(p);
   if (!existing) return { kind: 'create', storageClass: desired };
   if (!isControlledBy(existing, p)) {
@@ -53,7 +54,7 @@ export function decideStorageClass(p: NFSProvisioner, existing: StorageClass | u
       message: `StorageClass ${desired.metadata.name} exists and is not managed by this NFSProvisioner; leaving it alone (choose another spec.storageClassName or delete that class)`,
     };
   }
-  const immutable = (sc: StorageClass) => [sc.provisioner, sc.parameters ?? {}, sc.reclaimPolicy ?? 'Delete', sc.volumeBindingMode ?? 'Immediate'];
+  const immutable = (sc: ReadonlyDeep<StorageClass>) => [sc.provisioner, sc.parameters ?? {}, sc.reclaimPolicy ?? 'Delete', sc.volumeBindingMode ?? 'Immediate'];
   if (!semanticallyEqual(immutable(existing), immutable(desired))) return { kind: 'recreate', storageClass: desired };
   const patch: Record<string, unknown> = {};
   if ((existing.allowVolumeExpansion ?? false) !== desired.allowVolumeExpansion) patch.allowVolumeExpansion = desired.allowVolumeExpansion;
@@ -70,14 +71,14 @@ export function decideStorageClass(p: NFSProvisioner, existing: StorageClass | u
 export type AgentState =
   | { mode: 'local'; root: string; error?: string | undefined }
   | { mode: 'cluster'; missingImage: true }
-  | { mode: 'cluster'; missingImage?: false; deployment: Deployment | undefined; name: string };
+  | { mode: 'cluster'; missingImage?: false; deployment: ReadonlyDeep<Deployment> | undefined; name: string };
 
 export interface StatusInput {
-  provisioner: NFSProvisioner;
+  provisioner: ReadonlyDeep<NFSProvisioner>;
   config: ConfigResult;
   storageClass: StorageClassAction;
   agent: AgentState;
-  volumes: readonly PersistentVolume[];
+  volumes: readonly ReadonlyDeep<PersistentVolume>[];
   now: string;
 }
 
@@ -122,7 +123,7 @@ export function decideStatus(input: StatusInput): NFSProvisionerStatus {
   else if (sc.status !== 'True') ready = { ...sc, reason: sc.reason === 'Updating' ? 'StorageClassNotReady' : sc.reason };
   else if (agent.status !== 'True') ready = { status: 'False', reason: agent.reason, message: agent.message };
   else ready = { status: 'True', reason: 'Ready', message: `volumes of StorageClass ${name} are provisioned on ${p.spec.server}:${p.spec.path}` };
-  const set = (conds: Condition[], type: string, v: Verdict) =>
+  const set = (conds: readonly ReadonlyDeep<Condition>[], type: string, v: Verdict) =>
     setCondition(conds, { type, ...v, ...(generation !== undefined ? { observedGeneration: generation } : {}) }, now);
   let conditions = set(previous, 'Ready', ready);
   conditions = set(conditions, 'StorageClassReady', sc);
@@ -144,20 +145,20 @@ export function decideStatus(input: StatusInput): NFSProvisionerStatus {
  * written at once.
  */
 export function statusWriteDelay(
-  current: NFSProvisionerStatus | undefined,
+  current: ReadonlyDeep<NFSProvisionerStatus> | undefined,
   next: NFSProvisionerStatus,
   lastWriteAt: number | undefined,
   now: number,
   intervalMs = 1000,
 ): number {
   if (lastWriteAt === undefined) return 0;
-  const withoutCounters = ({ volumes: _volumes, boundVolumes: _bound, ...rest }: NFSProvisionerStatus) => rest;
+  const withoutCounters = ({ volumes: _volumes, boundVolumes: _bound, ...rest }: ReadonlyDeep<NFSProvisionerStatus>) => rest;
   if (!semanticallyEqual(withoutCounters(current ?? {}), withoutCounters(next))) return 0;
   return Math.max(0, lastWriteAt + intervalMs - now);
 }
 
 /** Warning events worth sending: a condition newly False for a configuration problem. */
-export function warningsFor(before: readonly Condition[] | undefined, after: readonly Condition[]): { reason: string; message: string }[] {
+export function warningsFor(before: readonly ReadonlyDeep<Condition>[] | undefined, after: readonly ReadonlyDeep<Condition>[]): { reason: string; message: string }[] {
   const out: { reason: string; message: string }[] = [];
   for (const c of after) {
     if (c.status !== 'False' || !['InvalidSpec', 'NameConflict', 'NoAgentImage', 'ExportRootNotUsable'].includes(c.reason)) continue;

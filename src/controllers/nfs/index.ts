@@ -18,6 +18,7 @@ import { provisionerOfClass, provisionerOfVolume } from './decide-volume.ts';
 import { HousekeepingReconciler } from './housekeeping.ts';
 import { NfsProvisionerReconciler, type AgentMode } from './reconciler.ts';
 import { ClaimReconciler, VolumeReconciler, VOLUMES_BY_PROVISIONER, type VolumeWorkDeps } from './volume-work.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 export function setupNfsController(manager: Manager, options: ControllerOptions): void {
   const local = options.nfsLocalExports ? resolve(options.nfsLocalExports) : undefined;
@@ -55,7 +56,7 @@ function setupVolumeWork(manager: Manager, prefix: string, rootOf: (name: string
     createRoot,
   };
   const served = (name: string | undefined) => name !== undefined && rootOf(name) !== undefined;
-  const servedClaim = (c: PersistentVolumeClaim) =>
+  const servedClaim = (c: ReadonlyDeep<PersistentVolumeClaim>) =>
     served(provisionerOfClass(c.spec.storageClassName ? manager.cache.get<StorageClass>(STORAGE_CLASS, '', c.spec.storageClassName) : undefined));
   // A provisioner's fixed configuration or a class created late must reach the claims still pending.
   const pendingClaimsOf = (className: string): Request[] =>

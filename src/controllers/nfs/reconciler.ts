@@ -18,6 +18,7 @@ import { agentName, agentNeedsUpdate, desiredAgentDeployment } from './agent.ts'
 import { resolveConfig, storageClassNameOf } from './config.ts';
 import { decideStatus, decideStorageClass, statusWriteDelay, warningsFor, type AgentState, type StorageClassAction } from './decide.ts';
 import { VOLUMES_BY_PROVISIONER } from './volume-work.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 export type AgentMode =
   | { mode: 'local'; exportsDir: string }
@@ -104,14 +105,14 @@ export class NfsProvisionerReconciler implements Reconciler {
   }
 
   /** Classes this provisioner made under an earlier spec.storageClassName. */
-  private async deleteStaleClasses(client: Client, p: NFSProvisioner, current: string): Promise<void> {
+  private async deleteStaleClasses(client: Client, p: ReadonlyDeep<NFSProvisioner>, current: string): Promise<void> {
     const owned = this.deps.cache.byIndex<StorageClass>(STORAGE_CLASS, OWNER_UID_INDEX, p.metadata.uid!);
     for (const sc of owned) {
       if (sc.metadata.name !== current && isControlledBy(sc, p)) await client.delete(STORAGE_CLASS, '', sc.metadata.name!);
     }
   }
 
-  private async ensureAgent(client: Client, p: NFSProvisioner): Promise<AgentState> {
+  private async ensureAgent(client: Client, p: ReadonlyDeep<NFSProvisioner>): Promise<AgentState> {
     const { agent, cache } = this.deps;
     if (agent.mode === 'local') {
       const root = `${agent.exportsDir.replace(/\/+$/, '')}/${p.metadata.name}`;

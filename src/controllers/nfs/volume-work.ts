@@ -26,6 +26,7 @@ import {
 } from './decide-volume.ts';
 import { archiveVolumeDir, createVolumeDir, deleteVolumeDir, ExportFsError } from './export-fs.ts';
 import { relDirFromNfsPath } from './path-pattern.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 /** Index of PVs by the NFSProvisioner that made them. */
 export const VOLUMES_BY_PROVISIONER = 'nfs-provisioner';
@@ -111,7 +112,7 @@ export class ClaimReconciler implements Reconciler {
 
   private async provision(
     client: Client,
-    claim: PersistentVolumeClaim,
+    claim: ReadonlyDeep<PersistentVolumeClaim>,
     className: string,
     config: ProvisionerConfig,
     provisioner: string,
@@ -158,7 +159,7 @@ export class ClaimReconciler implements Reconciler {
     return {};
   }
 
-  private async resize(client: Client, claim: PersistentVolumeClaim, storageClass: StorageClass, provisioner: string): Promise<Result> {
+  private async resize(client: Client, claim: ReadonlyDeep<PersistentVolumeClaim>, storageClass: ReadonlyDeep<StorageClass>, provisioner: string): Promise<Result> {
     const { cache, recorder } = this.deps;
     const volume = cache.get<PersistentVolume>(PV, '', claim.spec.volumeName!);
     if (!volume || provisionerOfVolume(volume) !== provisioner) return {};

@@ -12,6 +12,7 @@ import type { EventRecorder } from '../../runtime/events/recorder.ts';
 import { ownerRefsForPolicy } from './claims.ts';
 import { identityPatch } from './identity.ts';
 import type { StatefulSetAction } from './decide.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 export class StatefulSetActor {
   private readonly deps: { client: Client; expectations: Expectations; recorder: EventRecorder };
@@ -20,7 +21,7 @@ export class StatefulSetActor {
     this.deps = deps;
   }
 
-  async run(set: StatefulSet, key: string, phase: StatefulSetAction[], ctx: ReconcileContext): Promise<void> {
+  async run(set: ReadonlyDeep<StatefulSet>, key: string, phase: StatefulSetAction[], ctx: ReconcileContext): Promise<void> {
     const { expectations } = this.deps;
     const creations = phase.filter((a) => a.type === 'createPod').length;
     const deletions = phase.flatMap((a) => (a.type === 'deletePod' ? [a.pod.metadata.uid!] : []));
@@ -42,7 +43,7 @@ export class StatefulSetActor {
   }
 
   /** Claim growth, one claim at a time, outside the rollout's phases (no expectations involved). */
-  async resize(set: StatefulSet, key: string, actions: StatefulSetAction[]): Promise<void> {
+  async resize(set: ReadonlyDeep<StatefulSet>, key: string, actions: StatefulSetAction[]): Promise<void> {
     for (const action of actions) await this.perform(set, key, action);
   }
 
@@ -51,7 +52,7 @@ export class StatefulSetActor {
     if (action.type === 'deletePod') this.deps.expectations.deletionObserved(key, action.pod.metadata.uid!);
   }
 
-  private async perform(set: StatefulSet, key: string, action: StatefulSetAction): Promise<void> {
+  private async perform(set: ReadonlyDeep<StatefulSet>, key: string, action: StatefulSetAction): Promise<void> {
     try {
       switch (action.type) {
         case 'createPod':
@@ -83,7 +84,7 @@ export class StatefulSetActor {
   }
 
   /** Creates the claims that do not exist yet, owned as the retention policy says (one write each). */
-  private async createClaims(set: StatefulSet, pod: Pod, claims: PersistentVolumeClaim[]): Promise<void> {
+  private async createClaims(set: ReadonlyDeep<StatefulSet>, pod: ReadonlyDeep<Pod>, claims: readonly ReadonlyDeep<PersistentVolumeClaim>[]): Promise<void> {
     const { client, recorder } = this.deps;
     for (const claim of claims) {
       const ownerReferences = ownerRefsForPolicy(claim, set, pod);
@@ -100,11 +101,11 @@ export class StatefulSetActor {
     }
   }
 
-  private async createPod(set: StatefulSet, pod: Pod): Promise<void> {
+  private async createPod(set: ReadonlyDeep<StatefulSet>, pod: ReadonlyDeep<Pod>): Promise<void> {
     await this.write(set, 'create', pod, () => this.deps.client.create<Pod>(pod));
   }
 
-  private async deletePod(set: StatefulSet, key: string, pod: Pod): Promise<void> {
+  private async deletePod(set: ReadonlyDeep<StatefulSet>, key: string, pod: ReadonlyDeep<Pod>): Promise<void> {
     const deleted = await this.write(set, 'delete', pod, () =>
       this.deps.client.delete(POD, pod.metadata.namespace!, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid! } }),
     );
@@ -112,7 +113,7 @@ export class StatefulSetActor {
   }
 
   /** Runs a pod write with upstream's event: `<Verb> Pod <pod> in StatefulSet <set> successful|failed error: …`. */
-  private async write<T>(set: StatefulSet, verb: 'create' | 'update' | 'delete', pod: Pod, fn: () => Promise<T>): Promise<T> {
+  private async write<T>(set: ReadonlyDeep<StatefulSet>, verb: 'create' | 'update' | 'delete', pod: ReadonlyDeep<Pod>, fn: () => Promise<T>): Promise<T> {
     const Verb = verb[0]!.toUpperCase() + verb.slice(1);
     const what = `${Verb} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name}`;
     try {
@@ -125,7 +126,7 @@ export class StatefulSetActor {
     }
   }
 
-  private async resizeClaim(set: StatefulSet, claim: PersistentVolumeClaim, storage: string): Promise<void> {
+  private async resizeClaim(set: ReadonlyDeep<StatefulSet>, claim: ReadonlyDeep<PersistentVolumeClaim>, storage: string): Promise<void> {
     const { client, recorder } = this.deps;
     const from = claim.spec.resources?.requests?.storage ?? 'unset';
     try {
@@ -141,7 +142,7 @@ export class StatefulSetActor {
   }
 
   /** A Warning event for a failed write, unless shutdown or lost leadership cut the write short. */
-  private warn(set: StatefulSet, reason: string, action: string, note: string): void {
+  private warn(set: ReadonlyDeep<StatefulSet>, reason: string, action: string, note: string): void {
     if (!this.deps.client.signal?.aborted) this.deps.recorder.event(set, 'Warning', reason, action, note);
   }
 }

@@ -2,7 +2,7 @@
 // revisions and the clock: upstream updateStatefulSet (pkg/controller/statefulset/stateful_set_control.go)
 // with the API calls turned into actions. Actions come in phases: the actions of one phase may run
 // concurrently (Parallel pod management), phases run in order, and the first failure ends the round.
-import type { StatefulSet, StatefulSetStatus, VolumeClaimTemplateStatus } from '../../api/apps/types.ts';
+import type { StatefulSet, StatefulSetCondition, StatefulSetStatus, VolumeClaimTemplateStatus } from '../../api/apps/types.ts';
 import type { PersistentVolumeClaim, Pod, StorageClass } from '../../api/core/types.ts';
 import { parseQuantity } from '../../runtime/util/quantity.ts';
 import { selectorToString } from '../../runtime/util/selectors.ts';
@@ -31,19 +31,20 @@ import {
   withIdentity,
   withStorage,
 } from './identity.ts';
+import { mutableCopy, type ReadonlyDeep } from '../../runtime/types.ts';
 
 export type StatefulSetAction =
   /** Create the missing claims (already-existing ones are fine), then the pod. */
-  | { type: 'createPod'; pod: Pod; claims: PersistentVolumeClaim[] }
+  | { type: 'createPod'; pod: ReadonlyDeep<Pod>; claims: readonly ReadonlyDeep<PersistentVolumeClaim>[] }
   /** Create claims a pending pod is still missing. */
-  | { type: 'createClaims'; pod: Pod; claims: PersistentVolumeClaim[] }
-  | { type: 'deletePod'; pod: Pod; reason: DeleteReason }
+  | { type: 'createClaims'; pod: ReadonlyDeep<Pod>; claims: readonly ReadonlyDeep<PersistentVolumeClaim>[] }
+  | { type: 'deletePod'; pod: ReadonlyDeep<Pod>; reason: DeleteReason }
   /** Restore identity labels or claim volumes on an existing pod. */
-  | { type: 'updatePod'; pod: Pod }
+  | { type: 'updatePod'; pod: ReadonlyDeep<Pod> }
   /** Owner references of a claim, for the retention policy. */
-  | { type: 'updateClaim'; claim: PersistentVolumeClaim; pod: Pod }
+  | { type: 'updateClaim'; claim: ReadonlyDeep<PersistentVolumeClaim>; pod: ReadonlyDeep<Pod> }
   /** Beyond upstream: grow a bound claim to its template's storage. */
-  | { type: 'resizeClaim'; claim: PersistentVolumeClaim; storage: string };
+  | { type: 'resizeClaim'; claim: ReadonlyDeep<PersistentVolumeClaim>; storage: string };
 
 export type DeleteReason = 'Failed' | 'Succeeded' | 'ScaleDown' | 'Update';
 
@@ -54,18 +55,18 @@ export interface StatefulSetEvent {
 }
 
 export interface StatefulSetObservation {
-  set: StatefulSet;
+  set: ReadonlyDeep<StatefulSet>;
   /** Pods this set controls whose names carry an ordinal. */
-  pods: Pod[];
+  pods: readonly ReadonlyDeep<Pod>[];
   /** A claim of this namespace by name, from the cache. */
-  claim: (name: string) => PersistentVolumeClaim | undefined;
+  claim: (name: string) => ReadonlyDeep<PersistentVolumeClaim> | undefined;
   /** Every claim of this namespace, from the cache (resizing visits the claims that exist, not every ordinal). */
-  claims: () => PersistentVolumeClaim[];
+  claims: () => readonly ReadonlyDeep<PersistentVolumeClaim>[];
   /** A StorageClass by name, from the cache (for resizing). */
-  storageClass: (name: string) => StorageClass | undefined;
+  storageClass: (name: string) => ReadonlyDeep<StorageClass> | undefined;
   /** The set with the template of the current / update revision, and those revisions' names. */
-  currentSet: StatefulSet;
-  updateSet: StatefulSet;
+  currentSet: ReadonlyDeep<StatefulSet>;
+  updateSet: ReadonlyDeep<StatefulSet>;
   currentRevision: string;
   updateRevision: string;
   collisionCount: number;
@@ -94,7 +95,7 @@ export function maxUnavailableOf(value: number | string | undefined, replicas: n
 }
 
 /** The pod for a missing ordinal: from the current revision below the partition, else the update revision. */
-export function versionedPod(obs: StatefulSetObservation, ordinal: number): Pod {
+export function versionedPod(obs: StatefulSetObservation, ordinal: number): ReadonlyDeep<Pod> {
   const { currentSet } = obs;
   const strategy = currentSet.spec.updateStrategy;
   const type = strategy?.type ?? 'RollingUpdate';
@@ -106,7 +107,7 @@ export function versionedPod(obs: StatefulSetObservation, ordinal: number): Pod 
   return useCurrent ? newStatefulPod(currentSet, ordinal, obs.currentRevision) : newStatefulPod(obs.updateSet, ordinal, obs.updateRevision);
 }
 
-function countStatus(pods: Pod[], obs: StatefulSetObservation): Pick<StatefulSetStatus, 'replicas' | 'readyReplicas' | 'availableReplicas' | 'currentReplicas' | 'updatedReplicas'> {
+function countStatus(pods: readonly ReadonlyDeep<Pod>[], obs: StatefulSetObservation): Pick<StatefulSetStatus, 'replicas' | 'readyReplicas' | 'availableReplicas' | 'currentReplicas' | 'updatedReplicas'> {
   const minReady = obs.set.spec.minReadySeconds ?? 0;
   const s = { replicas: 0, readyReplicas: 0, availableReplicas: 0, currentReplicas: 0, updatedReplicas: 0 };
   for (const pod of pods) {
@@ -141,8 +142,8 @@ export function decideStatefulSet(obs: StatefulSetObservation): StatefulSetDecis
   const phases: StatefulSetAction[][] = [];
 
   // Sparse, by offset (ordinal − start): spec.replicas may be up to 2^31 − 1, far beyond the pods.
-  const existing = new Map<number, Pod>();
-  const condemned: Pod[] = [];
+  const existing = new Map<number, ReadonlyDeep<Pod>>();
+  const condemned: ReadonlyDeep<Pod>[] = [];
   for (const pod of obs.pods) {
     if (inOrdinalRange(pod, set)) existing.set(ordinalOf(pod) - start, pod);
     else if (ordinalOf(pod) >= 0) condemned.push(pod);
@@ -159,7 +160,7 @@ export function decideStatefulSet(obs: StatefulSetObservation): StatefulSetDecis
     collisionCount: obs.collisionCount,
     selector: selectorToString(set.spec.selector),
   };
-  if (set.status?.conditions) status.conditions = set.status.conditions;
+  if (set.status?.conditions) status.conditions = mutableCopy<StatefulSetCondition[]>(set.status.conditions);
   const resize = decideResizes(obs, events);
   if (resize.status.length) status.volumeClaimTemplates = resize.status;
 
@@ -252,12 +253,12 @@ export function decideStatefulSet(obs: StatefulSetObservation): StatefulSetDecis
  * maxUnavailable (upstream's default path): one at a time, stopping at an unhealthy pod. With it
  * (upstream's MaxUnavailableStatefulSet path): as many as maxUnavailable allows.
  */
-function rollingUpdateDeletions(obs: StatefulSetObservation, existing: Map<number, Pod>, status: StatefulSetStatus): StatefulSetAction[] {
+function rollingUpdateDeletions(obs: StatefulSetObservation, existing: Map<number, ReadonlyDeep<Pod>>, status: StatefulSetStatus): StatefulSetAction[] {
   const { set, now } = obs;
   const minReady = set.spec.minReadySeconds ?? 0;
   const rollingUpdate = set.spec.updateStrategy?.rollingUpdate;
   const updateMin = rollingUpdate?.partition ?? 0;
-  const stale = (pod: Pod | undefined): pod is Pod => !!pod && revisionOf(pod) !== obs.updateRevision && !isTerminating(pod);
+  const stale = (pod: ReadonlyDeep<Pod> | undefined): pod is Pod => !!pod && revisionOf(pod) !== obs.updateRevision && !isTerminating(pod);
   if (rollingUpdate?.maxUnavailable === undefined) {
     // Stops at the first missing ordinal, so this visits at most one offset more than there are pods.
     for (let target = replicasOf(set) - 1; target >= updateMin; target--) {
@@ -288,8 +289,8 @@ function rollingUpdateDeletions(obs: StatefulSetObservation, existing: Map<numbe
 }
 
 /** Claims to create for the pod, or undefined when one of them is being deleted (wait for it). */
-function missingClaims(obs: StatefulSetObservation, pod: Pod, events: StatefulSetEvent[]): PersistentVolumeClaim[] | undefined {
-  const missing: PersistentVolumeClaim[] = [];
+function missingClaims(obs: StatefulSetObservation, pod: ReadonlyDeep<Pod>, events: StatefulSetEvent[]): readonly ReadonlyDeep<PersistentVolumeClaim>[] | undefined {
+  const missing: ReadonlyDeep<PersistentVolumeClaim>[] = [];
   for (const claim of claimsFor(obs.set, ordinalOf(pod)).values()) {
     const found = obs.claim(claim.metadata.name!);
     if (!found) missing.push(claim);
@@ -306,7 +307,7 @@ function missingClaims(obs: StatefulSetObservation, pod: Pod, events: StatefulSe
 }
 
 /** updateClaim actions for the pod's claims whose owner references do not follow the retention policy. */
-function staleClaimOwners(obs: StatefulSetObservation, pod: Pod): StatefulSetAction[] {
+function staleClaimOwners(obs: StatefulSetObservation, pod: ReadonlyDeep<Pod>): StatefulSetAction[] {
   const actions: StatefulSetAction[] = [];
   for (const wanted of claimsFor(obs.updateSet, ordinalOf(pod)).values()) {
     const claim = obs.claim(wanted.metadata.name!);
@@ -379,10 +380,10 @@ function decideResizes(obs: StatefulSetObservation, events: StatefulSetEvent[]):
 }
 
 /** The template's claims of ordinals in range, in ordinal order. */
-function claimsOfTemplate(obs: StatefulSetObservation, templateName: string): PersistentVolumeClaim[] {
+function claimsOfTemplate(obs: StatefulSetObservation, templateName: string): readonly ReadonlyDeep<PersistentVolumeClaim>[] {
   const { set } = obs;
   const prefix = `${templateName}-${set.metadata.name}-`;
-  const found: [number, PersistentVolumeClaim][] = [];
+  const found: [number, ReadonlyDeep<PersistentVolumeClaim>][] = [];
   for (const claim of obs.claims()) {
     const name = claim.metadata.name ?? '';
     if (!name.startsWith(prefix)) continue;
@@ -394,7 +395,7 @@ function claimsOfTemplate(obs: StatefulSetObservation, templateName: string): Pe
 
 /** completeRollingUpdate: once every replica runs the update revision, it becomes the current one. */
 function finish(
-  set: StatefulSet,
+  set: ReadonlyDeep<StatefulSet>,
   status: StatefulSetStatus,
   phases: StatefulSetAction[][],
   resizes: StatefulSetAction[],

@@ -12,11 +12,12 @@ import { adopt } from '../../runtime/controller/adoption.ts';
 import { getControllerOf } from '../../runtime/util/owners.ts';
 import { matchesSelector } from '../../runtime/util/selectors.ts';
 import { equalRevisions, planUpdateRevision, sortRevisions, withCollisionCount } from './revisions.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 export interface Revisions {
   /** Every revision the set owns, oldest first (including a just-created one). */
-  sorted: ControllerRevision[];
-  update: ControllerRevision;
+  sorted: readonly ReadonlyDeep<ControllerRevision>[];
+  update: ReadonlyDeep<ControllerRevision>;
   collisionCount: number;
 }
 
@@ -24,7 +25,7 @@ export interface Revisions {
  * Revisions the set controls, after adopting orphans that match its selector (as upstream), if
  * `canAdopt` confirms the set is not being deleted (the garbage collector orphans them then).
  */
-export async function ownedRevisions(client: Client, cache: Cache, set: StatefulSet, canAdopt: () => Promise<boolean>): Promise<ControllerRevision[]> {
+export async function ownedRevisions(client: Client, cache: Cache, set: ReadonlyDeep<StatefulSet>, canAdopt: () => Promise<boolean>): Promise<ReadonlyDeep<ControllerRevision>[]> {
   const uid = set.metadata.uid!;
   const owned = cache.byIndex<ControllerRevision>(CONTROLLER_REVISION, OWNER_UID_INDEX, uid).filter((r) => getControllerOf(r)?.uid === uid);
   const orphans = cache
@@ -39,7 +40,7 @@ export async function ownedRevisions(client: Client, cache: Cache, set: Stateful
 }
 
 /** Makes sure a revision of the set's current template exists and is the newest (upstream getStatefulSetRevisions). */
-export async function ensureUpdateRevision(client: Client, cache: Cache, set: StatefulSet, owned: ControllerRevision[]): Promise<Revisions> {
+export async function ensureUpdateRevision(client: Client, cache: Cache, set: ReadonlyDeep<StatefulSet>, owned: readonly ReadonlyDeep<ControllerRevision>[]): Promise<Revisions> {
   let sorted = sortRevisions(owned);
   let collisionCount = set.status?.collisionCount ?? 0;
   const plan = planUpdateRevision(set, sorted);
@@ -68,7 +69,7 @@ export async function ensureUpdateRevision(client: Client, cache: Cache, set: St
   }
 }
 
-export async function deleteRevisions(client: Client, revisions: ControllerRevision[]): Promise<void> {
+export async function deleteRevisions(client: Client, revisions: readonly ReadonlyDeep<ControllerRevision>[]): Promise<void> {
   for (const revision of revisions) {
     await client.delete(CONTROLLER_REVISION, revision.metadata.namespace!, revision.metadata.name!, {
       preconditions: { uid: revision.metadata.uid! },

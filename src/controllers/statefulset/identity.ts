@@ -8,6 +8,7 @@ import type { Pod, PodSpec, Volume } from '../../api/core/types.ts';
 import { apiVersionOf } from '../../runtime/types.ts';
 import { controllerRef } from '../../runtime/util/owners.ts';
 import { parseTimeOrUndefined } from '../../runtime/util/time.ts';
+import { mutableCopy, type ReadonlyDeep } from '../../runtime/types.ts';
 
 const statefulPodName = /^(.*)-([0-9]+)$/;
 const MAX_INT32 = 2_147_483_647;
@@ -20,42 +21,42 @@ export function parentAndOrdinal(podName: string): { parent: string; ordinal: nu
   return { parent: match[1]!, ordinal: ordinal <= MAX_INT32 ? ordinal : -1 };
 }
 
-export function ordinalOf(pod: Pod): number {
+export function ordinalOf(pod: ReadonlyDeep<Pod>): number {
   return parentAndOrdinal(pod.metadata.name ?? '').ordinal;
 }
 
-export function startOrdinal(set: StatefulSet): number {
+export function startOrdinal(set: ReadonlyDeep<StatefulSet>): number {
   return set.spec.ordinals?.start ?? 0;
 }
 
-export function replicasOf(set: StatefulSet): number {
+export function replicasOf(set: ReadonlyDeep<StatefulSet>): number {
   return set.spec.replicas ?? 1;
 }
 
 /** The last ordinal in range (start - 1 when replicas is 0). */
-export function endOrdinal(set: StatefulSet): number {
+export function endOrdinal(set: ReadonlyDeep<StatefulSet>): number {
   return startOrdinal(set) + replicasOf(set) - 1;
 }
 
-export function inOrdinalRange(pod: Pod, set: StatefulSet): boolean {
+export function inOrdinalRange(pod: ReadonlyDeep<Pod>, set: ReadonlyDeep<StatefulSet>): boolean {
   const ordinal = ordinalOf(pod);
   return ordinal >= startOrdinal(set) && ordinal <= endOrdinal(set);
 }
 
-export function podName(set: StatefulSet, ordinal: number): string {
+export function podName(set: ReadonlyDeep<StatefulSet>, ordinal: number): string {
   return `${set.metadata.name}-${ordinal}`;
 }
 
-export function claimName(set: StatefulSet, templateName: string, ordinal: number): string {
+export function claimName(set: ReadonlyDeep<StatefulSet>, templateName: string, ordinal: number): string {
   return `${templateName}-${set.metadata.name}-${ordinal}`;
 }
 
 /** Whether the pod's name says it belongs to this set (upstream isMemberOf). */
-export function isMemberOf(set: StatefulSet, pod: Pod): boolean {
+export function isMemberOf(set: ReadonlyDeep<StatefulSet>, pod: ReadonlyDeep<Pod>): boolean {
   return parentAndOrdinal(pod.metadata.name ?? '').parent === set.metadata.name;
 }
 
-export function identityMatches(set: StatefulSet, pod: Pod): boolean {
+export function identityMatches(set: ReadonlyDeep<StatefulSet>, pod: ReadonlyDeep<Pod>): boolean {
   const { parent, ordinal } = parentAndOrdinal(pod.metadata.name ?? '');
   return (
     ordinal >= 0 &&
@@ -66,7 +67,7 @@ export function identityMatches(set: StatefulSet, pod: Pod): boolean {
   );
 }
 
-export function storageMatches(set: StatefulSet, pod: Pod): boolean {
+export function storageMatches(set: ReadonlyDeep<StatefulSet>, pod: ReadonlyDeep<Pod>): boolean {
   const ordinal = ordinalOf(pod);
   if (ordinal < 0) return false;
   const volumes = new Map((pod.spec.volumes ?? []).map((v) => [v.name, v]));
@@ -76,8 +77,13 @@ export function storageMatches(set: StatefulSet, pod: Pod): boolean {
   });
 }
 
-/** Sets the name, namespace and the pod-name / pod-index labels (upstream updateIdentity). */
-export function withIdentity(set: StatefulSet, pod: Pod): Pod {
+/**
+ * Sets the name, namespace and the pod-name / pod-index labels (upstream updateIdentity). The result
+ * shares what it does not change with `pod`, so it is mutable only when `pod` is (a new pod).
+ */
+export function withIdentity(set: ReadonlyDeep<StatefulSet>, pod: Pod): Pod;
+export function withIdentity(set: ReadonlyDeep<StatefulSet>, pod: ReadonlyDeep<Pod>): ReadonlyDeep<Pod>;
+export function withIdentity(set: ReadonlyDeep<StatefulSet>, pod: ReadonlyDeep<Pod>): ReadonlyDeep<Pod> {
   const ordinal = ordinalOf(pod);
   const name = podName(set, ordinal);
   const labels = { ...(pod.metadata.labels ?? {}), [LABEL_POD_NAME]: name, [LABEL_POD_INDEX]: String(ordinal) };
@@ -87,7 +93,9 @@ export function withIdentity(set: StatefulSet, pod: Pod): Pod {
 }
 
 /** One PVC volume per claim template first, then the pod's other volumes (upstream updateStorage). */
-export function withStorage(set: StatefulSet, pod: Pod): Pod {
+export function withStorage(set: ReadonlyDeep<StatefulSet>, pod: Pod): Pod;
+export function withStorage(set: ReadonlyDeep<StatefulSet>, pod: ReadonlyDeep<Pod>): ReadonlyDeep<Pod>;
+export function withStorage(set: ReadonlyDeep<StatefulSet>, pod: ReadonlyDeep<Pod>): ReadonlyDeep<Pod> {
   const ordinal = ordinalOf(pod);
   const templates = (set.spec.volumeClaimTemplates ?? []).map((t) => t.metadata.name ?? '');
   const claimVolumes: Volume[] = templates.map((name) => ({
@@ -105,7 +113,7 @@ export function withStorage(set: StatefulSet, pod: Pod): Pod {
  * resourceVersion as upstream's update is. A patch, not an update: the cache keeps only the pod fields
  * this controller reads (index.ts), so a cached pod cannot be written back whole.
  */
-export function identityPatch(set: StatefulSet, desired: Pod): object {
+export function identityPatch(set: ReadonlyDeep<StatefulSet>, desired: ReadonlyDeep<Pod>): object {
   const labels = desired.metadata.labels ?? {};
   const templates = new Set((set.spec.volumeClaimTemplates ?? []).map((t) => t.metadata.name ?? ''));
   const claimVolumes = (desired.spec.volumes ?? []).filter((v) => templates.has(v.name));
@@ -123,9 +131,9 @@ export function identityPatch(set: StatefulSet, desired: Pod): object {
  * labels, annotations and finalizers, a controller reference, hostname = pod name, subdomain =
  * serviceName, identity labels, claim volumes and the revision label.
  */
-export function newStatefulPod(set: StatefulSet, ordinal: number, revision: string): Pod {
+export function newStatefulPod(set: ReadonlyDeep<StatefulSet>, ordinal: number, revision: string): Pod {
   const template = set.spec.template;
-  const spec = structuredClone<PodSpec>(template.spec);
+  const spec = mutableCopy<PodSpec>(template.spec);
   const name = podName(set, ordinal);
   spec.hostname = name;
   if (set.spec.serviceName) spec.subdomain = set.spec.serviceName;
@@ -141,36 +149,36 @@ export function newStatefulPod(set: StatefulSet, ordinal: number, revision: stri
   return withStorage(set, withIdentity(set, pod));
 }
 
-export function revisionOf(pod: Pod): string {
+export function revisionOf(pod: ReadonlyDeep<Pod>): string {
   return pod.metadata.labels?.[LABEL_REVISION_HASH] ?? '';
 }
 
 // Health, as upstream: a pod "is created" once the API server has given it a phase.
-export function isCreated(pod: Pod): boolean {
+export function isCreated(pod: ReadonlyDeep<Pod>): boolean {
   return !!pod.status?.phase;
 }
-export function isPending(pod: Pod): boolean {
+export function isPending(pod: ReadonlyDeep<Pod>): boolean {
   return pod.status?.phase === 'Pending';
 }
-export function isFailed(pod: Pod): boolean {
+export function isFailed(pod: ReadonlyDeep<Pod>): boolean {
   return pod.status?.phase === 'Failed';
 }
-export function isSucceeded(pod: Pod): boolean {
+export function isSucceeded(pod: ReadonlyDeep<Pod>): boolean {
   return pod.status?.phase === 'Succeeded';
 }
-export function isTerminating(pod: Pod): boolean {
+export function isTerminating(pod: ReadonlyDeep<Pod>): boolean {
   return !!pod.metadata.deletionTimestamp;
 }
 
-function readyCondition(pod: Pod) {
+function readyCondition(pod: ReadonlyDeep<Pod>) {
   return pod.status?.conditions?.find((c) => c.type === 'Ready');
 }
 
-export function isPodReady(pod: Pod): boolean {
+export function isPodReady(pod: ReadonlyDeep<Pod>): boolean {
   return readyCondition(pod)?.status === 'True';
 }
 
-export function isRunningAndReady(pod: Pod): boolean {
+export function isRunningAndReady(pod: ReadonlyDeep<Pod>): boolean {
   return pod.status?.phase === 'Running' && isPodReady(pod);
 }
 
@@ -178,7 +186,7 @@ export function isRunningAndReady(pod: Pod): boolean {
  * podutil.IsPodAvailable: Ready, and Ready for at least minReadySeconds (a Ready condition without a
  * transition time counts as available only when minReadySeconds is 0).
  */
-export function isAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
+export function isAvailable(pod: ReadonlyDeep<Pod>, minReadySeconds: number, now: number): boolean {
   if (!isPodReady(pod)) return false;
   if (minReadySeconds === 0) return true;
   const since = parseTimeOrUndefined(readyCondition(pod)?.lastTransitionTime);
@@ -186,12 +194,12 @@ export function isAvailable(pod: Pod, minReadySeconds: number, now: number): boo
 }
 
 /** When a Ready pod becomes available, if it is not yet (for requeueing). */
-export function availableAt(pod: Pod, minReadySeconds: number): number | undefined {
+export function availableAt(pod: ReadonlyDeep<Pod>, minReadySeconds: number): number | undefined {
   if (!isPodReady(pod) || minReadySeconds === 0) return undefined;
   const since = parseTimeOrUndefined(readyCondition(pod)?.lastTransitionTime);
   return since === undefined ? undefined : since + minReadySeconds * 1000;
 }
 
-export function isUnavailable(pod: Pod, minReadySeconds: number, now: number): boolean {
+export function isUnavailable(pod: ReadonlyDeep<Pod>, minReadySeconds: number, now: number): boolean {
   return !isAvailable(pod, minReadySeconds, now) || isTerminating(pod);
 }

@@ -11,6 +11,7 @@ import type { Manager } from '../../runtime/manager/manager.ts';
 import { requestKey } from '../../runtime/types.ts';
 import { matchesSelector } from '../../runtime/util/selectors.ts';
 import { StatefulSetReconciler } from './reconciler.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 /**
  * What the StatefulSet controller reads of a pod besides its metadata: its claim volumes (storage
@@ -27,7 +28,7 @@ export function setupStatefulSetController(manager: Manager, options: { workers?
   manager.cache.informerFor<Pod>(POD, { fields: POD_FIELDS }).addHandler(observeChildren<Pod>(expectations, (pod) => ownerOf(pod).map(requestKey)));
   manager.cache.informerFor<ControllerRevision>(CONTROLLER_REVISION);
   manager.cache.informerFor<StorageClass>(STORAGE_CLASS);
-  const setsForClaim = (claim: PersistentVolumeClaim) =>
+  const setsForClaim = (claim: ReadonlyDeep<PersistentVolumeClaim>) =>
     manager.cache
       .list<StatefulSet>(STATEFULSET, { namespace: claim.metadata.namespace ?? '' })
       .filter((set) => (set.spec.volumeClaimTemplates?.length ?? 0) > 0 && matchesSelector(set.spec.selector, claim.metadata.labels))

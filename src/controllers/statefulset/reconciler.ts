@@ -23,6 +23,7 @@ import { decideStatefulSet } from './decide.ts';
 import { deleteRevisions, ensureUpdateRevision, ownedRevisions } from './history.ts';
 import { isMemberOf, revisionOf } from './identity.ts';
 import { applyRevision, currentRevisionOf, revisionsToTruncate } from './revisions.ts';
+import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 export interface StatefulSetReconcilerDeps {
   client: Client;
@@ -113,7 +114,7 @@ export class StatefulSetReconciler implements Reconciler {
    * of our write enqueues the set again. resourceVersions are compared as the integers etcd makes them;
    * one that is not an integer disables the check.
    */
-  private cacheBehindOwnWrite(key: string, set: StatefulSet): boolean {
+  private cacheBehindOwnWrite(key: string, set: ReadonlyDeep<StatefulSet>): boolean {
     const written = this.statusWrites.get(key);
     const cached = set.metadata.resourceVersion;
     if (written === undefined || cached === undefined || !/^\d+$/.test(written) || !/^\d+$/.test(cached)) return false;
@@ -130,7 +131,7 @@ export class StatefulSetReconciler implements Reconciler {
    * strips owner references that a cached, not-yet-deleting set would put straight back, and the
    * collector would then delete what it had just orphaned.
    */
-  private adoptionCheck(client: Client, set: StatefulSet): () => Promise<boolean> {
+  private adoptionCheck(client: Client, set: ReadonlyDeep<StatefulSet>): () => Promise<boolean> {
     let answer: Promise<boolean> | undefined;
     return () => {
       answer ??= (async () => {
@@ -146,7 +147,7 @@ export class StatefulSetReconciler implements Reconciler {
    * The set's pods: those it controls whose names carry its name, plus orphans that match its
    * selector and name, adopted (upstream ClaimPods) when `canAdopt` allows.
    */
-  private async podsOf(client: Client, set: StatefulSet, canAdopt: () => Promise<boolean>): Promise<Pod[]> {
+  private async podsOf(client: Client, set: ReadonlyDeep<StatefulSet>, canAdopt: () => Promise<boolean>): Promise<ReadonlyDeep<Pod>[]> {
     const { cache } = this.deps;
     const uid = set.metadata.uid!;
     const pods = cache.byIndex<Pod>(POD, OWNER_UID_INDEX, uid).filter((p) => getControllerOf(p)?.uid === uid && isMemberOf(set, p));

@@ -9,6 +9,7 @@ import type { ControllerRevision, PodTemplateSpec } from '../../api/core/types.t
 import { apiVersionOf } from '../../runtime/types.ts';
 import { parseTimeOrUndefined } from '../../runtime/util/time.ts';
 import { controllerRef } from '../../runtime/util/owners.ts';
+import { mutableCopy, type ReadonlyDeep } from '../../runtime/types.ts';
 
 /** Upstream ControllerRevisionHashLabel. */
 export const LABEL_REVISION_DATA_HASH = 'controller.kubernetes.io/hash';
@@ -38,8 +39,8 @@ export function safeEncode(text: string): string {
   return [...text].map((c) => SAFE_ALPHABET[c.charCodeAt(0) % SAFE_ALPHABET.length]).join('');
 }
 
-export function revisionData(template: PodTemplateSpec): { spec: { template: PodTemplateSpec & { $patch: 'replace' } } } {
-  return { spec: { template: { ...structuredClone(template), $patch: 'replace' } } };
+export function revisionData(template: ReadonlyDeep<PodTemplateSpec>): { spec: { template: PodTemplateSpec & { $patch: 'replace' } } } {
+  return { spec: { template: { ...mutableCopy<PodTemplateSpec>(template), $patch: 'replace' } } };
 }
 
 export function hashRevisionData(data: unknown, collisionCount: number | undefined): string {
@@ -53,7 +54,7 @@ export function revisionName(setName: string, hash: string): string {
 }
 
 /** A new (unsaved) revision of the set's current template (upstream newRevision). */
-export function newRevision(set: StatefulSet, revision: number, collisionCount: number): ControllerRevision {
+export function newRevision(set: ReadonlyDeep<StatefulSet>, revision: number, collisionCount: number): ControllerRevision {
   // Keys sorted as Go sorts map keys: the API server re-encodes `data` that way whenever the revision
   // is patched (adoption, the garbage collector orphaning it), and rejects changed bytes as a change to
   // an immutable field.
@@ -70,17 +71,17 @@ export function newRevision(set: StatefulSet, revision: number, collisionCount: 
 }
 
 /** The same revision name under the next collision count (upstream's retry after AlreadyExists). */
-export function withCollisionCount(revision: ControllerRevision, setName: string, collisionCount: number): ControllerRevision {
+export function withCollisionCount(revision: ReadonlyDeep<ControllerRevision>, setName: string, collisionCount: number): ReadonlyDeep<ControllerRevision> {
   const hash = hashRevisionData(revision.data, collisionCount);
   return { ...revision, metadata: { ...revision.metadata, name: revisionName(setName, hash) } };
 }
 
-export function equalRevisions(a: ControllerRevision, b: ControllerRevision): boolean {
+export function equalRevisions(a: ReadonlyDeep<ControllerRevision>, b: ReadonlyDeep<ControllerRevision>): boolean {
   return canonicalJson(a.data) === canonicalJson(b.data);
 }
 
 /** The set with its template taken from `revision` (upstream ApplyRevision). */
-export function applyRevision(set: StatefulSet, revision: ControllerRevision): StatefulSet {
+export function applyRevision(set: ReadonlyDeep<StatefulSet>, revision: ReadonlyDeep<ControllerRevision>): ReadonlyDeep<StatefulSet> {
   const template = (revision.data as { spec?: { template?: PodTemplateSpec & { $patch?: string } } } | undefined)?.spec?.template;
   if (!template) return set;
   const { $patch: _replace, ...restored } = template;
@@ -88,7 +89,7 @@ export function applyRevision(set: StatefulSet, revision: ControllerRevision): S
 }
 
 /** Oldest first: by revision number, then creation time, then name (upstream SortControllerRevisions). */
-export function sortRevisions(revisions: ControllerRevision[]): ControllerRevision[] {
+export function sortRevisions(revisions: readonly ReadonlyDeep<ControllerRevision>[]): readonly ReadonlyDeep<ControllerRevision>[] {
   return [...revisions].sort((a, b) => {
     if (a.revision !== b.revision) return a.revision - b.revision;
     const ta = parseTimeOrUndefined(a.metadata.creationTimestamp) ?? 0;
@@ -98,17 +99,17 @@ export function sortRevisions(revisions: ControllerRevision[]): ControllerRevisi
   });
 }
 
-export function nextRevisionNumber(sorted: ControllerRevision[]): number {
+export function nextRevisionNumber(sorted: readonly ReadonlyDeep<ControllerRevision>[]): number {
   return sorted.length ? sorted[sorted.length - 1]!.revision + 1 : 1;
 }
 
 /** What to do so that a revision for the current template exists (upstream getStatefulSetRevisions). */
 export type UpdateRevisionPlan =
-  | { type: 'existing'; revision: ControllerRevision }
-  | { type: 'renumber'; revision: ControllerRevision; to: number }
-  | { type: 'create'; revision: ControllerRevision };
+  | { type: 'existing'; revision: ReadonlyDeep<ControllerRevision> }
+  | { type: 'renumber'; revision: ReadonlyDeep<ControllerRevision>; to: number }
+  | { type: 'create'; revision: ReadonlyDeep<ControllerRevision> };
 
-export function planUpdateRevision(set: StatefulSet, sorted: ControllerRevision[]): UpdateRevisionPlan {
+export function planUpdateRevision(set: ReadonlyDeep<StatefulSet>, sorted: readonly ReadonlyDeep<ControllerRevision>[]): UpdateRevisionPlan {
   const collisionCount = set.status?.collisionCount ?? 0;
   const proposed = newRevision(set, nextRevisionNumber(sorted), collisionCount);
   const equal = sorted.filter((r) => equalRevisions(r, proposed));
@@ -121,7 +122,7 @@ export function planUpdateRevision(set: StatefulSet, sorted: ControllerRevision[
 }
 
 /** The revision named by status.currentRevision, else the update revision (a new set). */
-export function currentRevisionOf(set: StatefulSet, sorted: ControllerRevision[], update: ControllerRevision): ControllerRevision {
+export function currentRevisionOf(set: ReadonlyDeep<StatefulSet>, sorted: readonly ReadonlyDeep<ControllerRevision>[], update: ReadonlyDeep<ControllerRevision>): ReadonlyDeep<ControllerRevision> {
   return sorted.find((r) => r.metadata.name === set.status?.currentRevision) ?? update;
 }
 
@@ -130,10 +131,10 @@ export function currentRevisionOf(set: StatefulSet, sorted: ControllerRevision[]
  * pod, beyond revisionHistoryLimit (upstream truncateHistory).
  */
 export function revisionsToTruncate(
-  sorted: ControllerRevision[],
+  sorted: readonly ReadonlyDeep<ControllerRevision>[],
   live: Set<string>,
   historyLimit: number,
-): ControllerRevision[] {
+): readonly ReadonlyDeep<ControllerRevision>[] {
   const history = sorted.filter((r) => !live.has(r.metadata.name ?? ''));
   if (historyLimit < 0 || history.length <= historyLimit) return [];
   return history.slice(0, history.length - historyLimit);

@@ -4,7 +4,7 @@ import type { Client } from '../client/client.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import type { RuntimeMetrics } from '../metrics/metrics.ts';
-import { apiVersionOf, type GroupVersionKind, type Kind, type KubeObject, type LabelSelector } from '../types.ts';
+import { apiVersionOf, type GroupVersionKind, type Kind, type ReadonlyDeep, type KubeObject, type LabelSelector } from '../types.ts';
 import { Informer, type InformerOptions } from './informer.ts';
 
 export interface CacheOptions {
@@ -68,16 +68,16 @@ export class Cache {
     return [...this.informers.values()].every((i) => i.hasSynced());
   }
 
-  get<T extends KubeObject>(gvk: Kind<T>, namespace: string, name: string): T | undefined {
-    return this.existing<T>(gvk).store.getByName(namespace, name);
+  get<T extends KubeObject>(gvk: Kind<T>, namespace: string, name: string): ReadonlyDeep<T> | undefined {
+    return this.existing<T>(gvk).store.getByName(namespace, name) as ReadonlyDeep<T> | undefined;
   }
 
-  list<T extends KubeObject>(gvk: Kind<T>, options: { namespace?: string; selector?: LabelSelector } = {}): T[] {
-    return this.existing<T>(gvk).store.list(options);
+  list<T extends KubeObject>(gvk: Kind<T>, options: { namespace?: string; selector?: ReadonlyDeep<LabelSelector> } = {}): ReadonlyDeep<T>[] {
+    return this.existing<T>(gvk).store.list(options) as ReadonlyDeep<T>[];
   }
 
-  byIndex<T extends KubeObject>(gvk: Kind<T>, index: string, value: string): T[] {
-    return this.existing<T>(gvk).store.byIndex(index, value);
+  byIndex<T extends KubeObject>(gvk: Kind<T>, index: string, value: string): ReadonlyDeep<T>[] {
+    return this.existing<T>(gvk).store.byIndex(index, value) as ReadonlyDeep<T>[];
   }
 
   private existing<T extends KubeObject>(gvk: Kind<T>): Informer<T> {

@@ -2,7 +2,7 @@
 // change so lookups by namespace, owner or any custom function cost one map access. A list by label
 // selector looks up its first matchLabels pair in an index of that label key, made on first use: an
 // HPA's selector among 10,000 pods of one namespace visits its own 100, not all of them.
-import { objectKey, type KubeObject, type LabelSelector } from '../types.ts';
+import { objectKey, type KubeObject, type LabelSelector, type ReadonlyDeep } from '../types.ts';
 import { selectorMatcher } from '../util/selectors.ts';
 
 /** Returns the index values of an object (an object may sit under several values, or none). */
@@ -60,7 +60,7 @@ export class Store<T extends KubeObject> {
   }
 
   /** Objects of one namespace (or all, when namespace is undefined) that match the selector. */
-  list(options: { namespace?: string; selector?: LabelSelector } = {}): T[] {
+  list(options: { namespace?: string; selector?: ReadonlyDeep<LabelSelector> } = {}): T[] {
     const { namespace, selector } = options;
     if (!selector) return namespace === undefined ? [...this.items.values()] : this.byIndex(NAMESPACE_INDEX, namespace);
     const matches = selectorMatcher(selector);

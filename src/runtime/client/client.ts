@@ -1,6 +1,6 @@
 // A generic client over any kind, addressed by GroupVersionKind, with the operations controllers need:
 // CRUD, the status subresource, the four patch types (server-side apply included) and raw watch streams.
-import { gvkOf, type GroupVersionKind, type Kind, type KubeObject } from '../types.ts';
+import { gvkOf, type GroupVersionKind, type Kind, type KubeObject, type ReadonlyDeep, type ReadonlyObject } from '../types.ts';
 import { connect, type Connection, type ConnectionOptions } from './connection.ts';
 import { isNotFound } from './errors.ts';
 import { DEFAULT_USER_AGENT, RestClient, type RestOptions } from './rest.ts';
@@ -158,7 +158,7 @@ export class Client {
     return { ...first, metadata: { resourceVersion: first.metadata.resourceVersion }, items };
   }
 
-  async create<T extends KubeObject>(obj: T, options: WriteOptions = {}): Promise<T> {
+  async create<T extends KubeObject>(obj: ReadonlyDeep<T>, options: WriteOptions = {}): Promise<T> {
     const info = await this.infoOf(obj);
     return this.rest.json<T>({
       method: 'POST',
@@ -170,12 +170,12 @@ export class Client {
   }
 
   /** PUT with the object's resourceVersion: fails with a conflict if the object changed meanwhile. */
-  async update<T extends KubeObject>(obj: T, options: WriteOptions = {}): Promise<T> {
+  async update<T extends KubeObject>(obj: ReadonlyDeep<T>, options: WriteOptions = {}): Promise<T> {
     return this.put(obj, undefined, options);
   }
 
   /** PUT to the status subresource, guarded by resourceVersion like update. */
-  async updateStatus<T extends KubeObject>(obj: T, options: WriteOptions = {}): Promise<T> {
+  async updateStatus<T extends KubeObject>(obj: ReadonlyDeep<T>, options: WriteOptions = {}): Promise<T> {
     return this.put(obj, 'status', options);
   }
 
@@ -204,7 +204,7 @@ export class Client {
   }
 
   /** Server-side apply of a whole (partial) object: the fields it names become ours. */
-  async apply<T extends KubeObject>(obj: T, options: PatchOptions = {}): Promise<T> {
+  async apply<T extends KubeObject>(obj: ReadonlyDeep<T>, options: PatchOptions = {}): Promise<T> {
     const { metadata } = obj;
     return this.patch<T>(this.gvkOf(obj), metadata.namespace ?? '', metadata.name ?? '', obj, 'apply', options);
   }
@@ -280,16 +280,16 @@ export class Client {
     }
   }
 
-  gvkOf(obj: KubeObject): GroupVersionKind {
+  gvkOf(obj: ReadonlyObject): GroupVersionKind {
     if (!obj.apiVersion || !obj.kind) throw new Error('object has no apiVersion/kind');
     return gvkOf(obj.apiVersion, obj.kind);
   }
 
-  private infoOf(obj: KubeObject): Promise<ResourceInfo> {
+  private infoOf(obj: ReadonlyObject): Promise<ResourceInfo> {
     return this.resourceFor(this.gvkOf(obj));
   }
 
-  private async put<T extends KubeObject>(obj: T, subresource: string | undefined, options: WriteOptions): Promise<T> {
+  private async put<T extends KubeObject>(obj: ReadonlyDeep<T>, subresource: string | undefined, options: WriteOptions): Promise<T> {
     const info = await this.infoOf(obj);
     return this.rest.json<T>({
       method: 'PUT',

@@ -3,11 +3,11 @@
 // adopting it first) fails with a conflict instead of being overwritten.
 import type { Client } from '../client/client.ts';
 import { isNotFound } from '../client/errors.ts';
-import type { GroupVersionKind, KubeObject } from '../types.ts';
+import type { GroupVersionKind, Kind, KubeObject, ReadonlyDeep, ReadonlyObject } from '../types.ts';
 import { controllerRef } from '../util/owners.ts';
 
 /** The adopted object, or undefined if the orphan is gone. */
-export async function adopt<T extends KubeObject>(client: Client, gvk: GroupVersionKind, orphan: T, owner: KubeObject, ownerGvk: GroupVersionKind): Promise<T | undefined> {
+export async function adopt<T extends KubeObject>(client: Client, gvk: Kind<T>, orphan: ReadonlyDeep<T>, owner: ReadonlyObject, ownerGvk: GroupVersionKind): Promise<T | undefined> {
   const { namespace, name, ownerReferences, resourceVersion } = orphan.metadata;
   try {
     return await client.patch<T>(gvk, namespace ?? '', name!, {

@@ -12,7 +12,7 @@ import type { Client } from '../client/client.ts';
 import { isNotFound } from '../client/errors.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
-import type { KubeObject } from '../types.ts';
+import type { ReadonlyObject } from '../types.ts';
 import { realClock, type Clock } from '../util/clock.ts';
 import { rfc3339Micro } from '../util/time.ts';
 
@@ -32,7 +32,7 @@ const MAX_SPAM_ENTRIES = 4096;
 
 export interface EventRecorder {
   /** Records that `action` happened to `regarding` for `reason` (CamelCase, upstream names). */
-  event(regarding: KubeObject, type: EventType, reason: string, action: string, note: string): void;
+  event(regarding: ReadonlyObject, type: EventType, reason: string, action: string, note: string): void;
 }
 
 /** Why an event was not written. */
@@ -40,7 +40,7 @@ export type DropReason = 'spam_filter' | 'queue_full';
 
 /** An event to write: `count` occurrences between `first` and `last` (ms). */
 interface Pending {
-  regarding: KubeObject;
+  regarding: ReadonlyObject;
   type: EventType;
   reason: string;
   action: string;
@@ -90,7 +90,7 @@ export class Recorder implements EventRecorder {
     this.dropped = options.dropped;
   }
 
-  event(regarding: KubeObject, type: EventType, reason: string, action: string, note: string): void {
+  event(regarding: ReadonlyObject, type: EventType, reason: string, action: string, note: string): void {
     if (!this.withinBudget(regarding)) {
       this.log.debug({ reason, name: regarding.metadata.name }, 'event budget of this object spent; dropping event');
       this.dropped?.inc({ reason: 'spam_filter' });
@@ -119,7 +119,7 @@ export class Recorder implements EventRecorder {
   }
 
   /** Takes a token from the object's bucket (burst 25, one back every 5 minutes). */
-  private withinBudget(regarding: KubeObject): boolean {
+  private withinBudget(regarding: ReadonlyObject): boolean {
     const { namespace, name, uid } = regarding.metadata;
     const key = `${namespace ?? ''}/${name ?? ''}/${uid ?? ''}`;
     const now = this.clock.now();

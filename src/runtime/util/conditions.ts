@@ -9,6 +9,7 @@
 // The readers (`findCondition`, `isConditionTrue`, ...) accept either shape.
 
 import type { Condition } from '../types.ts';
+import type { ReadonlyDeep } from '../types.ts';
 
 /** The fields a caller decides when setting a metav1.Condition; the time is the setter's business. */
 export interface ConditionInput {
@@ -76,7 +77,7 @@ export function removeCondition<C extends { type: string }>(conditions: readonly
  * - position in the array is kept; when nothing changed, the existing condition object is reused,
  *   so `result[i] === conditions[i]` for all i tells the caller no status update is needed.
  */
-export function setCondition(conditions: readonly Condition[] | undefined | null, next: ConditionInput, now: string): Condition[] {
+export function setCondition(conditions: readonly ReadonlyDeep<Condition>[] | undefined | null, next: ConditionInput, now: string): Condition[] {
   const list = conditions ?? [];
   const index = list.findIndex((c) => c.type === next.type);
   const existing = list[index];

@@ -1,9 +1,9 @@
 // Finalizer list helpers (pure: new arrays, inputs untouched), and a JSON Patch that writes the list
 // only if the object has not changed since it was read.
 
-import type { ObjectMeta } from '../types.ts';
+import type { ObjectMeta, ReadonlyDeep } from '../types.ts';
 
-type WithMeta = { metadata: ObjectMeta };
+type WithMeta = { readonly metadata: ReadonlyDeep<ObjectMeta> };
 
 /** One RFC 6902 operation (the subset this module produces). */
 export type JsonPatchOperation =

@@ -1,9 +1,9 @@
 // Owner references, as metav1.NewControllerRef / metav1.GetControllerOf / metav1.IsControlledBy.
 
 import { apiVersionOf } from '../types.ts';
-import type { GroupVersionKind, KubeObject, ObjectMeta, OwnerReference } from '../types.ts';
+import type { GroupVersionKind, ObjectMeta, OwnerReference, ReadonlyDeep, ReadonlyObject } from '../types.ts';
 
-type WithMeta = { metadata: ObjectMeta };
+type WithMeta = { readonly metadata: ReadonlyDeep<ObjectMeta> };
 
 /**
  * A controller reference to `owner` (controller: true, blockOwnerDeletion: true), for the owned
@@ -11,7 +11,7 @@ type WithMeta = { metadata: ObjectMeta };
  * objects read from the API often lack apiVersion/kind. Throws if the owner has no name or uid (the
  * API server would reject the reference).
  */
-export function controllerRef(owner: KubeObject, gvk: GroupVersionKind): OwnerReference {
+export function controllerRef(owner: ReadonlyObject, gvk: GroupVersionKind): OwnerReference {
   const { name, uid } = owner.metadata;
   if (!name) throw new Error(`controllerRef: owner ${gvk.kind} has no metadata.name`);
   if (!uid) throw new Error(`controllerRef: owner ${gvk.kind} ${name} has no metadata.uid (is it persisted yet?)`);
@@ -26,7 +26,7 @@ export function controllerRef(owner: KubeObject, gvk: GroupVersionKind): OwnerRe
 }
 
 /** The owner reference marked controller: true, if any (the first one; the API allows at most one). */
-export function getControllerOf(obj: WithMeta): OwnerReference | undefined {
+export function getControllerOf(obj: WithMeta): ReadonlyDeep<OwnerReference> | undefined {
   return obj.metadata.ownerReferences?.find((ref) => ref.controller === true);
 }
 

@@ -4,6 +4,7 @@
 // - all of matchLabels and matchExpressions must hold (AND).
 
 import type { LabelSelector, LabelSelectorRequirement } from '../types.ts';
+import type { ReadonlyDeep } from '../types.ts';
 
 const operators: ReadonlySet<string> = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
 
@@ -17,8 +18,8 @@ const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a
  * listed. Exists / DoesNotExist: presence of the key, whatever its value.
  */
 export function matchesSelector(
-  selector: LabelSelector | undefined | null,
-  labels: Record<string, string> | undefined | null,
+  selector: ReadonlyDeep<LabelSelector> | undefined | null,
+  labels: Readonly<Record<string, string>> | undefined | null,
 ): boolean {
   return selectorMatcher(selector)(labels);
 }
@@ -28,8 +29,8 @@ export function matchesSelector(
  * than for every object (a list of 10,000 pods against an HPA's selector).
  */
 export function selectorMatcher(
-  selector: LabelSelector | undefined | null,
-): (labels: Record<string, string> | undefined | null) => boolean {
+  selector: ReadonlyDeep<LabelSelector> | undefined | null,
+): (labels: Readonly<Record<string, string>> | undefined | null) => boolean {
   if (!selector || validateSelector(selector) !== undefined) return () => false;
   const matchLabels = Object.entries(selector.matchLabels ?? {});
   const expressions = selector.matchExpressions ?? [];
@@ -67,7 +68,7 @@ export function selectorMatcher(
  * selector gives '' (everything). A nil selector (nothing) has no query form, so it is not accepted:
  * callers must handle it (usually by not listing at all). Throws on an invalid selector.
  */
-export function selectorToString(selector: LabelSelector): string {
+export function selectorToString(selector: ReadonlyDeep<LabelSelector>): string {
   const error = validateSelector(selector);
   if (error !== undefined) throw new Error(`invalid label selector: ${error}`);
   const parts: { key: string; text: string }[] = [];
@@ -81,7 +82,7 @@ export function selectorToString(selector: LabelSelector): string {
   return parts.map((p) => p.text).join(',');
 }
 
-function requirementString(req: LabelSelectorRequirement): string {
+function requirementString(req: ReadonlyDeep<LabelSelectorRequirement>): string {
   const values = () => [...new Set(req.values ?? [])].sort(compare).join(',');
   switch (req.operator) {
     case 'In':
@@ -106,7 +107,7 @@ function compare(a: string, b: string): number {
  * (`[prefix/]name`, name ≤ 63 chars of [-A-Za-z0-9_.] starting and ending alphanumeric, prefix a
  * DNS subdomain ≤ 253); a value (in matchLabels or In/NotIn) that is not a valid label value.
  */
-export function validateSelector(selector: LabelSelector | undefined | null): string | undefined {
+export function validateSelector(selector: ReadonlyDeep<LabelSelector> | undefined | null): string | undefined {
   if (!selector) return undefined;
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
     const error = validateLabelKey(key) ?? validateLabelValue(key, value);

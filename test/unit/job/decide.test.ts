@@ -9,6 +9,7 @@ import type { Job, JobCondition, JobSpec, JobStatus, Pod } from '../../../src/ap
 import { decideJob, withSpecDefaults } from '../../../src/controllers/job/decide.ts';
 import type { JobDecision, JobObservation } from '../../../src/controllers/job/decide.ts';
 import { backoffDelayMs, remainingBackoffMs } from '../../../src/controllers/job/logic-backoff.ts';
+import type { ReadonlyDeep } from '../../../src/runtime/types.ts';
 import { rfc3339 } from '../../../src/runtime/util/time.ts';
 
 const NOW = Date.parse('2026-01-01T01:00:00Z');
@@ -78,7 +79,7 @@ function decide(job: Job, pods: Pod[], over: Partial<JobObservation> = {}): JobD
   return decideJob({ job, pods, now: NOW, expectationsSatisfied: true, ...over });
 }
 
-const namesOf = (pods: Pod[]): string[] => pods.map((p) => p.metadata.name ?? '').sort();
+const namesOf = (pods: readonly ReadonlyDeep<Pod>[]): string[] => pods.map((p) => p.metadata.name ?? '').sort();
 const created = (d: JobDecision): Pod[] => d.actions.flatMap((a) => (a.type === 'create' ? a.pods : []));
 const deleted = (d: JobDecision): string[] => namesOf(d.actions.flatMap((a) => (a.type === 'delete' ? a.pods : [])));
 const released = (d: JobDecision): string[] => namesOf(d.actions.flatMap((a) => (a.type === 'removeFinalizer' ? a.pods : [])));
@@ -275,7 +276,8 @@ class Sim {
       for (const p of a.pods) {
         if (a.type === 'create') {
           const name = `p${this.seq++}`;
-          this.pods.push({ ...p, metadata: { ...p.metadata, name, uid: `uid-${name}`, creationTimestamp: rfc3339(this.now) }, status: { phase: 'Pending' } });
+          const pod = p as Pod; // a creation's pods are new, mutable objects
+          this.pods.push({ ...pod, metadata: { ...pod.metadata, name, uid: `uid-${name}`, creationTimestamp: rfc3339(this.now) }, status: { phase: 'Pending' } });
           continue;
         }
         const live = this.pods.find((x) => x.metadata.uid === p.metadata.uid);

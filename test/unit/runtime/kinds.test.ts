@@ -9,7 +9,7 @@ import type { Cache } from '../../../src/runtime/cache/cache.ts';
 import type { Client } from '../../../src/runtime/client/client.ts';
 import type { Builder } from '../../../src/runtime/controller/builder.ts';
 import { gvkKey } from '../../../src/runtime/cache/cache.ts';
-import { defineKind, type GroupVersionKind, type KubeObject } from '../../../src/runtime/types.ts';
+import { defineKind, type GroupVersionKind, type KubeObject, type ReadonlyDeep } from '../../../src/runtime/types.ts';
 
 test('defineKind makes a plain group/version/kind, nothing more', () => {
   const kind = defineKind<KubeObject>('example.com', 'v1', 'Widget');
@@ -20,8 +20,8 @@ test('defineKind makes a plain group/version/kind, nothing more', () => {
 
 export async function typeChecks(cache: Cache, client: Client, builder: Builder): Promise<void> {
   // The object type is inferred from the kind.
-  const job: Job | undefined = cache.get(JOB, 'ns', 'name');
-  const pods: Pod[] = cache.list(POD, { namespace: 'ns' });
+  const job: ReadonlyDeep<Job> | undefined = cache.get(JOB, 'ns', 'name');
+  const pods: readonly ReadonlyDeep<Pod>[] = cache.list(POD, { namespace: 'ns' });
   const fetched: Job = await client.get(JOB, 'ns', 'name');
   builder.for(JOB, { predicates: [{ update: (_old, updated) => updated.spec.completions !== undefined }] });
   void [job, pods, fetched];
@@ -30,7 +30,7 @@ export async function typeChecks(cache: Cache, client: Client, builder: Builder)
   // @ts-expect-error a Job kind read as Pods
   cache.get<Pod>(JOB, 'ns', 'name');
   // @ts-expect-error a Pod kind's objects are not Jobs
-  const notJob: Job[] = cache.list(POD);
+  const notJob: readonly ReadonlyDeep<Job>[] = cache.list(POD);
   // @ts-expect-error a Pod kind listed as Jobs
   await client.list<Job>(POD);
   void notJob;
@@ -40,7 +40,7 @@ export async function typeChecks(cache: Cache, client: Client, builder: Builder)
 
   // A kind without a type (a plain GroupVersionKind) still reads as whatever the caller names.
   const untyped: GroupVersionKind = { group: 'example.com', version: 'v1', kind: 'Widget' };
-  const widget: KubeObject | undefined = cache.get(untyped, 'ns', 'name');
-  const named: Pod | undefined = cache.get<Pod>(untyped, 'ns', 'name');
+  const widget: ReadonlyDeep<KubeObject> | undefined = cache.get(untyped, 'ns', 'name');
+  const named: ReadonlyDeep<Pod> | undefined = cache.get<Pod>(untyped, 'ns', 'name');
   void [widget, named];
 }

@@ -26,6 +26,7 @@ import {
   revisionsToTruncate,
   sortRevisions,
 } from '../../../src/controllers/statefulset/revisions.ts';
+import { mutableCopy, type ReadonlyDeep } from '../../../src/runtime/types.ts';
 import { rfc3339 } from '../../../src/runtime/util/time.ts';
 
 import { makeSet } from './fixtures.ts';
@@ -45,7 +46,7 @@ interface Sim {
   set: StatefulSet;
   pods: Map<string, Pod>;
   claims: Map<string, PersistentVolumeClaim>;
-  revisions: ControllerRevision[];
+  revisions: ReadonlyDeep<ControllerRevision>[];
   classes: Map<string, StorageClass>;
   now: number;
   seq: number;
@@ -78,7 +79,7 @@ const at = (sim: Sim, s: number): string => rfc3339(sim.now + s * 1000);
 function observe(sim: Sim): StatefulSetObservation {
   const sorted = sortRevisions(sim.revisions);
   const plan = planUpdateRevision(sim.set, sorted);
-  let update: ControllerRevision;
+  let update: ReadonlyDeep<ControllerRevision>;
   if (plan.type === 'existing') update = plan.revision;
   else if (plan.type === 'renumber') {
     update = { ...plan.revision, revision: plan.to };
@@ -103,11 +104,12 @@ function observe(sim: Sim): StatefulSetObservation {
   };
 }
 
-function createClaim(sim: Sim, claim: PersistentVolumeClaim): void {
+function createClaim(sim: Sim, wanted: ReadonlyDeep<PersistentVolumeClaim>): void {
+  const claim = mutableCopy<PersistentVolumeClaim>(wanted);
   assert.equal(sim.claims.has(claim.metadata.name!), false, `claim ${claim.metadata.name} already exists`);
   sim.claims.set(claim.metadata.name!, {
-    ...structuredClone(claim),
-    metadata: { ...structuredClone(claim.metadata), uid: `claim-${++sim.seq}` },
+    ...claim,
+    metadata: { ...claim.metadata, uid: `claim-${++sim.seq}` },
     status: { phase: 'Pending' },
   });
 }
@@ -121,9 +123,10 @@ function apply(sim: Sim, d: StatefulSetDecision): void {
         const name = action.pod.metadata.name!;
         assert.equal(sim.pods.has(name), false, `pod ${name} already exists`);
         sim.creates++;
+        const created = mutableCopy<Pod>(action.pod);
         sim.pods.set(name, {
-          ...structuredClone(action.pod),
-          metadata: { ...structuredClone(action.pod.metadata), uid: `pod-${++sim.seq}`, creationTimestamp: at(sim, 0) },
+          ...created,
+          metadata: { ...created.metadata, uid: `pod-${++sim.seq}`, creationTimestamp: at(sim, 0) },
           // The API server sets the phase on creation.
           status: { phase: 'Pending' },
         });
@@ -143,12 +146,12 @@ function apply(sim: Sim, d: StatefulSetDecision): void {
       case 'updatePod': {
         const pod = sim.pods.get(action.pod.metadata.name!);
         assert.ok(pod, `pod ${action.pod.metadata.name} to update exists`);
-        sim.pods.set(pod.metadata.name!, { ...structuredClone(action.pod), status: pod.status! });
+        sim.pods.set(pod.metadata.name!, { ...mutableCopy<Pod>(action.pod), status: pod.status! });
         break;
       }
       case 'updateClaim':
         assert.ok(sim.claims.has(action.claim.metadata.name!));
-        sim.claims.set(action.claim.metadata.name!, structuredClone(action.claim));
+        sim.claims.set(action.claim.metadata.name!, mutableCopy<PersistentVolumeClaim>(action.claim));
         break;
       case 'resizeClaim': {
         const claim = sim.claims.get(action.claim.metadata.name!)!;
@@ -780,7 +783,7 @@ describe('rollback (TestStatefulSetControlRollback)', () => {
       converge(sim);
       assert.deepEqual(images(sim), new Array<string>(c.replicas).fill('foo'));
       // Roll back to the oldest revision's template.
-      sim.set = applyRevision(sim.set, sortRevisions(sim.revisions)[0]!);
+      sim.set = mutableCopy<StatefulSet>(applyRevision(sim.set, sortRevisions(sim.revisions)[0]!));
       converge(sim);
       assert.deepEqual(images(sim), new Array<string>(c.replicas).fill('nginx'));
       assert.equal(sim.set.status?.updateRevision, firstRev, 'the old revision is reused');

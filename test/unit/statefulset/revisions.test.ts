@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { API_VERSION } from '../../../src/api/apps/types.ts';
 import type { StatefulSet } from '../../../src/api/apps/types.ts';
 import type { ControllerRevision, PodTemplateSpec } from '../../../src/api/core/types.ts';
+import type { ReadonlyDeep } from '../../../src/runtime/types.ts';
 import {
   LABEL_REVISION_DATA_HASH,
   applyRevision,
@@ -56,7 +57,7 @@ function withImage(set: StatefulSet, image: string): StatefulSet {
   return s;
 }
 
-const names = (revs: ControllerRevision[]): string[] => revs.map((r) => r.metadata.name ?? '');
+const names = (revs: readonly ReadonlyDeep<ControllerRevision>[]): string[] => revs.map((r) => r.metadata.name ?? '');
 
 describe('FNV-1 32 and SafeEncodeString against Go', () => {
   // Expected values from Go: hash/fnv New32().Sum32() and k8s.io/apimachinery rand.SafeEncodeString(fmt.Sprint(sum)).
