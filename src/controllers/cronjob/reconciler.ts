@@ -8,6 +8,7 @@ import { OWNER_UID_INDEX } from '../../runtime/cache/store.ts';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/controller/reconciler.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
 import type { Clock } from '../../runtime/util/clock.ts';
+import { OwnWrites } from '../../runtime/controller/own-writes.ts';
 import { semanticallyEqual } from '../../runtime/util/equality.ts';
 import { getControllerOf } from '../../runtime/util/owners.ts';
 import { CRONJOB, JOB, type CronJob, type CronJobStatus, type Job } from '../../api/batch/types.ts';
@@ -21,16 +22,14 @@ export interface CronJobReconcilerDeps {
   clock: Clock;
 }
 
-/** How long a Job we created is remembered in case the informer has not delivered it yet. */
-const RECENT_CREATION_MS = 60_000;
-
 export class CronJobReconciler implements Reconciler {
   private readonly deps: CronJobReconcilerDeps;
-  /** Jobs created by this process, by CronJob UID: the cache may lag behind our own writes. */
-  private readonly recent = new Map<string, { job: Job; at: number }[]>();
+  /** Jobs this process created, by CronJob UID, until the cache shows them. */
+  private readonly ownJobs: OwnWrites<Job>;
 
   constructor(deps: CronJobReconcilerDeps) {
     this.deps = deps;
+    this.ownJobs = new OwnWrites<Job>({ clock: deps.clock });
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
@@ -40,12 +39,8 @@ export class CronJobReconciler implements Reconciler {
     if (!cronJob) return {};
     const uid = cronJob.metadata.uid!;
     const now = this.deps.clock.now();
-    const jobs = cache.byIndex<Job>(JOB, OWNER_UID_INDEX, uid).filter((j) => getControllerOf(j)?.uid === uid);
-    const recent = (this.recent.get(uid) ?? []).filter((r) => now - r.at < RECENT_CREATION_MS);
-    for (const { job } of recent) {
-      if (!jobs.some((j) => j.metadata.name === job.metadata.name)) jobs.push(job);
-    }
-    this.recent.set(uid, recent);
+    const cached = cache.byIndex<Job>(JOB, OWNER_UID_INDEX, uid).filter((j) => getControllerOf(j)?.uid === uid);
+    const jobs = [...cached, ...this.ownJobs.unseen(uid, cached)];
     const decision = decideCronJob({ cronJob, jobs, now });
     const status: CronJobStatus = { ...decision.status };
 
@@ -70,7 +65,7 @@ export class CronJobReconciler implements Reconciler {
         created = await client.get<Job>(JOB, req.namespace, action.job.metadata.name!);
         ctx.log.info({ job: created.metadata.name }, 'job for this schedule exists already');
       }
-      recent.push({ job: created, at: now });
+      this.ownJobs.created(uid, created);
       // The decision lists the new Job by name (its uid was unknown); record the full reference.
       status.active = [...(status.active ?? []).filter((ref) => ref.name !== created.metadata.name), refTo(created)];
     }

@@ -7,6 +7,7 @@ import type { Client } from '../../runtime/client/client.ts';
 import type { Cache } from '../../runtime/cache/cache.ts';
 import { OWNER_UID_INDEX } from '../../runtime/cache/store.ts';
 import type { Expectations } from '../../runtime/controller/expectations.ts';
+import { OwnWrites } from '../../runtime/controller/own-writes.ts';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/controller/reconciler.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
 import { requestKey } from '../../runtime/types.ts';
@@ -20,8 +21,6 @@ import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 /** Upstream's slowStartInitialBatchSize: create 1, then 2, 4, … pods while creations keep succeeding. */
 const SLOW_START_INITIAL_BATCH = 1;
-/** How long a finalizer removal is remembered: the cache shows it well within this. */
-const FINALIZER_REMOVAL_MEMORY_MS = 60_000;
 
 export interface JobReconcilerDeps {
   client: Client;
@@ -34,21 +33,21 @@ export interface JobReconcilerDeps {
 export class JobReconciler implements Reconciler {
   private readonly deps: JobReconcilerDeps;
   /**
-   * Pods whose tracking finalizer this process already patched off (or found gone), by UID: the
-   * resourceVersion it patched and when. While the cache still shows that version, the removal is not
-   * repeated (upstream's finalizer expectations): a repeat would fail its test and count as an error.
+   * Status writes to Jobs, by key: while the cache still shows the version a write replaced, a decision
+   * from it could only end in a conflicting write; the write's own watch event brings the Job back.
    */
-  private readonly finalizerRemoved = new Map<string, { resourceVersion: string; at: number }>();
-  private sweptAt = 0;
+  private readonly jobWrites: OwnWrites;
   /**
-   * Jobs whose status this process wrote, by key: the resourceVersion the write replaced. While the
-   * cache still shows that version it is behind our own write, and a decision from it could only end
-   * in a conflicting write; the write's own watch event brings the Job back.
+   * Tracking-finalizer removals, by pod UID: while the cache still shows the version this process
+   * patched, the removal is not repeated (upstream's finalizer expectations); a repeat would fail its
+   * test and count as an error.
    */
-  private readonly statusWrittenOver = new Map<string, string>();
+  private readonly podWrites: OwnWrites;
 
   constructor(deps: JobReconcilerDeps) {
     this.deps = deps;
+    this.jobWrites = new OwnWrites({ clock: deps.clock });
+    this.podWrites = new OwnWrites({ clock: deps.clock });
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
@@ -58,15 +57,14 @@ export class JobReconciler implements Reconciler {
     const job = cache.get<Job>(JOB, req.namespace, req.name);
     if (!job) {
       expectations.delete(key);
-      this.statusWrittenOver.delete(key);
+      this.jobWrites.forget(key);
       // Nothing else would ever take the tracking finalizer off the pods of a Job that is gone.
       const orphans = orphansOfMissingJob(req.name, cache.list<Pod>(POD, { namespace: req.namespace }));
       await Promise.all(orphans.map((pod) => this.removeFinalizer(client, pod)));
       if (orphans.length) ctx.log.info({ pods: orphans.length }, 'released the tracking finalizer of pods whose Job is gone');
       return {};
     }
-    if (this.statusWrittenOver.get(key) === job.metadata.resourceVersion) return {};
-    this.statusWrittenOver.delete(key);
+    if (this.jobWrites.behind(key, job.metadata.resourceVersion)) return {};
     const uid = job.metadata.uid!;
     if (!job.spec.manualSelector && !job.spec.selector) {
       // As upstream's API server does at creation: the selector is the Job's own UID label (the
@@ -93,7 +91,7 @@ export class JobReconciler implements Reconciler {
 
     if (!semanticallyEqual(job.status ?? {}, decision.status)) {
       await client.updateStatus<Job>({ ...job, status: decision.status });
-      this.statusWrittenOver.set(key, job.metadata.resourceVersion!);
+      this.jobWrites.updated(key, job.metadata.resourceVersion);
     }
     for (const event of decision.events) this.deps.recorder.event(job, event.type, event.reason, 'Sync', event.message);
     for (const action of decision.actions) await this.act(client, job, key, action, ctx);
@@ -119,8 +117,7 @@ export class JobReconciler implements Reconciler {
     const index = pod.metadata.finalizers?.indexOf(FINALIZER_JOB_TRACKING) ?? -1;
     if (index < 0) return;
     const { uid, resourceVersion = '' } = pod.metadata;
-    this.forgetOldRemovals();
-    if (this.finalizerRemoved.get(uid!)?.resourceVersion === resourceVersion) return; // the cache is behind
+    if (this.podWrites.behind(uid!, resourceVersion)) return;
     try {
       await client.patch(POD, pod.metadata.namespace!, pod.metadata.name!, [
         { op: 'test', path: `/metadata/finalizers/${index}`, value: FINALIZER_JOB_TRACKING },
@@ -132,14 +129,7 @@ export class JobReconciler implements Reconciler {
       // brings the current list, and with it another pass.
       if (!isInvalid(err)) throw err;
     }
-    this.finalizerRemoved.set(uid!, { resourceVersion, at: this.deps.clock.now() });
-  }
-
-  private forgetOldRemovals(): void {
-    const now = this.deps.clock.now();
-    if (now - this.sweptAt < FINALIZER_REMOVAL_MEMORY_MS / 2) return;
-    this.sweptAt = now;
-    for (const [uid, removal] of this.finalizerRemoved) if (now - removal.at > FINALIZER_REMOVAL_MEMORY_MS) this.finalizerRemoved.delete(uid);
+    this.podWrites.updated(uid!, resourceVersion);
   }
 
   private async deletePods(client: Client, job: ReadonlyDeep<Job>, key: string, pods: readonly ReadonlyDeep<Pod>[], reason: string, ctx: ReconcileContext): Promise<void> {

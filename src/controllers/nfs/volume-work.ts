@@ -10,6 +10,7 @@ import type { NFSProvisioner } from '../../api/storage/types.ts';
 import type { Cache } from '../../runtime/cache/cache.ts';
 import type { Client } from '../../runtime/client/client.ts';
 import { isAlreadyExists, isConflict, isInvalid, isNotFound } from '../../runtime/client/errors.ts';
+import { OwnWrites } from '../../runtime/controller/own-writes.ts';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/controller/reconciler.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
 import type { Clock } from '../../runtime/util/clock.ts';
@@ -71,13 +72,14 @@ async function usableRoot(deps: VolumeWorkDeps, provisioner: string): Promise<st
 export class ClaimReconciler implements Reconciler {
   private readonly deps: VolumeWorkDeps;
   /**
-   * PVs this process created that the cache has not shown yet: a claim synced again in that gap must
-   * not provision twice (harmless, the name is the claim's, but a wasted write and a false event).
-   * Entries expire after a minute, so a PV deleted before the cache ever saw it is provisioned again.
+   * PVs this process created, by name, until the cache shows them: a claim synced again in that gap
+   * must not provision twice (harmless, the name is the claim's, but a wasted write and a false event).
    */
-  private readonly createdNotCached = new Map<string, number>();
+  private readonly ownVolumes: OwnWrites<PersistentVolume>;
+
   constructor(deps: VolumeWorkDeps) {
     this.deps = deps;
+    this.ownVolumes = new OwnWrites<PersistentVolume>({ clock: deps.clock });
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
@@ -92,10 +94,9 @@ export class ClaimReconciler implements Reconciler {
 
     const config = configOf(cache, provisioner);
     const volumeName = volumeNameFor(claim);
-    if (cache.get(PV, '', volumeName)) this.createdNotCached.delete(volumeName);
-    const createdAt = this.createdNotCached.get(volumeName);
-    if (createdAt !== undefined && this.deps.clock.now() - createdAt > 60_000) this.createdNotCached.delete(volumeName);
-    const volumeExists = this.createdNotCached.has(volumeName) || !!cache.get(PV, '', volumeName);
+    const cachedVolume = cache.get(PV, '', volumeName);
+    const unseen = this.ownVolumes.unseen(volumeName, cachedVolume ? [cachedVolume] : []);
+    const volumeExists = !!cachedVolume || unseen.length > 0;
     const decision = decideProvision({ claim, storageClass, config, volumeExists });
     if (decision.kind === 'skip') {
       ctx.log.debug({ why: decision.why }, 'not provisioning');
@@ -153,7 +154,7 @@ export class ClaimReconciler implements Reconciler {
       if (created && isInvalid(err)) await rmdir(`${root}/${dir}`).catch(() => undefined);
       throw err;
     }
-    this.createdNotCached.set(volume.metadata.name!, this.deps.clock.now());
+    this.ownVolumes.created(volume.metadata.name!, volume);
     recorder.event(claim, 'Normal', 'ProvisioningSucceeded', 'Provision', `Successfully provisioned volume ${volume.metadata.name}`);
     ctx.log.info({ volume: volume.metadata.name, dir }, 'provisioned');
     return {};

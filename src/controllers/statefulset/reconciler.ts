@@ -11,6 +11,7 @@ import { OWNER_UID_INDEX } from '../../runtime/cache/store.ts';
 import type { Client } from '../../runtime/client/client.ts';
 import { adopt } from '../../runtime/controller/adoption.ts';
 import type { Expectations } from '../../runtime/controller/expectations.ts';
+import { OwnWrites } from '../../runtime/controller/own-writes.ts';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/controller/reconciler.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
 import { requestKey } from '../../runtime/types.ts';
@@ -35,11 +36,12 @@ export interface StatefulSetReconcilerDeps {
 
 export class StatefulSetReconciler implements Reconciler {
   private readonly deps: StatefulSetReconcilerDeps;
-  /** Per set, the resourceVersion our last status write returned. */
-  private readonly statusWrites = new Map<string, string>();
+  /** Status writes, by set: a cache that still shows the version one replaced is behind it. */
+  private readonly statusWrites: OwnWrites;
 
   constructor(deps: StatefulSetReconcilerDeps) {
     this.deps = deps;
+    this.statusWrites = new OwnWrites({ clock: deps.clock });
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
@@ -49,7 +51,7 @@ export class StatefulSetReconciler implements Reconciler {
     const set = cache.get<StatefulSet>(STATEFULSET, req.namespace, req.name);
     if (!set) {
       expectations.delete(key);
-      this.statusWrites.delete(key);
+      this.statusWrites.forget(key);
       return {};
     }
     const selectorError = validateSelector(set.spec.selector);
@@ -58,7 +60,7 @@ export class StatefulSetReconciler implements Reconciler {
       recorder.event(set, 'Warning', 'InvalidSelector', 'Sync', `invalid selector: ${selectorError}`);
       return {};
     }
-    if (this.cacheBehindOwnWrite(key, set)) {
+    if (this.statusWrites.behind(key, set.metadata.resourceVersion)) {
       ctx.log.debug('waiting for the cache to see our last status write');
       return {};
     }
@@ -98,31 +100,14 @@ export class StatefulSetReconciler implements Reconciler {
     }
     // As upstream, the status is written even when an action failed; the error then retries the set.
     if (!semanticallyEqual(set.status ?? {}, decision.status)) {
-      const written = await client.updateStatus<StatefulSet>({ ...set, status: decision.status });
-      if (written.metadata.resourceVersion) this.statusWrites.set(key, written.metadata.resourceVersion);
+      await client.updateStatus<StatefulSet>({ ...set, status: decision.status });
+      this.statusWrites.updated(key, set.metadata.resourceVersion);
     }
     if (failure) throw failure;
 
     const live = new Set([current.metadata.name!, update.metadata.name!, ...pods.map(revisionOf)]);
     await deleteRevisions(client, revisionsToTruncate(sorted, live, set.spec.revisionHistoryLimit ?? 10));
     return decision.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, decision.requeueAfterMs) } : {};
-  }
-
-  /**
-   * Whether the cached set is older than our own last status write (upstream's consistency store): a
-   * reconcile on it would compute from stale status and its write would only conflict. The watch event
-   * of our write enqueues the set again. resourceVersions are compared as the integers etcd makes them;
-   * one that is not an integer disables the check.
-   */
-  private cacheBehindOwnWrite(key: string, set: ReadonlyDeep<StatefulSet>): boolean {
-    const written = this.statusWrites.get(key);
-    const cached = set.metadata.resourceVersion;
-    if (written === undefined || cached === undefined || !/^\d+$/.test(written) || !/^\d+$/.test(cached)) return false;
-    if (BigInt(cached) >= BigInt(written)) {
-      this.statusWrites.delete(key);
-      return false;
-    }
-    return true;
   }
 
   /**
