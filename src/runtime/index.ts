@@ -6,6 +6,7 @@ export type { ControllerOptions } from './controller/controller.ts';
 export { TerminalError, type Reconciler, type ReconcileContext, type Result } from './controller/reconciler.ts';
 export { Expectations } from './controller/expectations.ts';
 export { OwnWrites } from './controller/own-writes.ts';
+export { slowStartBatches, type SlowStartOptions, type SlowStartOutcome } from './controller/slow-start.ts';
 export { enqueueForObject, enqueueForOwner, type MapFunc } from './controller/handler.ts';
 export { annotationsChanged, generationChanged, labelsChanged, or, resourceVersionChanged, type Predicate } from './controller/predicate.ts';
 export { Client, type ClientOptions, type DeleteOptions, type ListOptions, type ObjectList, type PatchOptions, type PatchType, type Scale, type WatchEvent, type WriteOptions } from './client/client.ts';

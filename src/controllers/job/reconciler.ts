@@ -8,6 +8,7 @@ import type { Cache } from '../../runtime/cache/cache.ts';
 import { OWNER_UID_INDEX } from '../../runtime/cache/store.ts';
 import type { Expectations } from '../../runtime/controller/expectations.ts';
 import { OwnWrites } from '../../runtime/controller/own-writes.ts';
+import { slowStartBatches } from '../../runtime/controller/slow-start.ts';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/controller/reconciler.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
 import { requestKey } from '../../runtime/types.ts';
@@ -154,33 +155,29 @@ export class JobReconciler implements Reconciler {
   }
 
   /** Creates in batches of 1, 2, 4, …; stops at the first failing batch (as upstream's slow start). */
-  private async createPods(client: Client, job: ReadonlyDeep<Job>, key: string, pods: readonly ReadonlyDeep<Pod>[], ctx: ReconcileContext): Promise<void> {
+  private async createPods(client: Client, job: ReadonlyDeep<Job>, key: string, pods: Pod[], ctx: ReconcileContext): Promise<void> {
     const { expectations, recorder } = this.deps;
     expectations.expectCreations(key, pods.length);
-    let next = 0;
-    for (let batch = SLOW_START_INITIAL_BATCH; next < pods.length; batch *= 2) {
-      const slice = pods.slice(next, next + batch);
-      next += slice.length;
-      const results = await Promise.allSettled(slice.map((pod) => client.create<Pod>(pod)));
-      let firstError: Error | undefined;
-      results.forEach((r, i) => {
-        if (r.status === 'fulfilled') {
-          recorder.event(job, 'Normal', 'SuccessfulCreate', 'Create', `Created pod: ${r.value.metadata.name}`);
-          return;
-        }
-        const err = r.reason as Error;
-        // A named (indexed) pod that already exists will be seen by the informer: not a failure.
-        if (isAlreadyExists(err)) return;
-        expectations.creationObserved(key);
-        firstError ??= err;
-        if (!ctx.signal.aborted) recorder.event(job, 'Warning', 'FailedCreate', 'Create', `Error creating pod for ${slice[i]!.metadata.generateName ?? slice[i]!.metadata.name}: ${err.message}`);
-      });
-      if (firstError) {
-        // The pods never attempted will not be observed either.
-        expectations.creationObserved(key, pods.length - next);
-        ctx.log.warn({ err: firstError.message, skipped: pods.length - next }, 'pod creation failed; stopping this round');
-        throw firstError;
+    const { attempted, skipped, failure } = await slowStartBatches(pods, (pod) => client.create<Pod>(pod), {
+      initialBatch: SLOW_START_INITIAL_BATCH,
+      // A named (indexed) pod that already exists will be seen by the informer: not a failure.
+      isFailure: (err) => !isAlreadyExists(err),
+    });
+    for (const { item, result } of attempted) {
+      if (result.status === 'fulfilled') {
+        recorder.event(job, 'Normal', 'SuccessfulCreate', 'Create', `Created pod: ${result.value.metadata.name}`);
+        continue;
       }
+      if (isAlreadyExists(result.reason)) continue;
+      expectations.creationObserved(key);
+      const what = item.metadata.generateName ?? item.metadata.name;
+      if (!ctx.signal.aborted) recorder.event(job, 'Warning', 'FailedCreate', 'Create', `Error creating pod for ${what}: ${(result.reason as Error).message}`);
+    }
+    if (failure) {
+      // The pods never attempted will not be observed either.
+      expectations.creationObserved(key, skipped.length);
+      ctx.log.warn({ err: (failure.reason as Error).message, skipped: skipped.length }, 'pod creation failed; stopping this round');
+      throw failure.reason;
     }
   }
 }

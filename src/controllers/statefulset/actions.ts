@@ -8,6 +8,7 @@ import type { Client } from '../../runtime/client/client.ts';
 import { isAlreadyExists } from '../../runtime/client/errors.ts';
 import type { Expectations } from '../../runtime/controller/expectations.ts';
 import type { ReconcileContext } from '../../runtime/controller/reconciler.ts';
+import { slowStartBatches } from '../../runtime/controller/slow-start.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
 import { ownerRefsForPolicy } from './claims.ts';
 import { identityPatch } from './identity.ts';
@@ -27,18 +28,12 @@ export class StatefulSetActor {
     const deletions = phase.flatMap((a) => (a.type === 'deletePod' ? [a.pod.metadata.uid!] : []));
     if (creations) expectations.expectCreations(key, creations);
     if (deletions.length) expectations.expectDeletions(key, deletions);
-    let next = 0;
-    for (let batch = 1; next < phase.length; batch *= 2) {
-      const slice = phase.slice(next, next + batch);
-      next += slice.length;
-      const results = await Promise.allSettled(slice.map((action) => this.perform(set, key, action)));
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) {
-        // Actions never attempted will never be observed either.
-        for (const action of phase.slice(next)) this.unexpect(key, action);
-        ctx.log.warn({ err: (failed.reason as Error).message, skipped: phase.length - next }, 'statefulset action failed; ending this round');
-        throw failed.reason;
-      }
+    const { skipped, failure } = await slowStartBatches(phase, (action) => this.perform(set, key, action));
+    if (failure) {
+      // Actions never attempted will never be observed either.
+      for (const action of skipped) this.unexpect(key, action);
+      ctx.log.warn({ err: (failure.reason as Error).message, skipped: skipped.length }, 'statefulset action failed; ending this round');
+      throw failure.reason;
     }
   }
 
