@@ -109,7 +109,7 @@ export interface Request {
   name: string;
 }
 
-export function objectKey(obj: { metadata: ObjectMeta }): string {
+export function objectKey(obj: { readonly metadata: Pick<ObjectMeta, 'namespace' | 'name'> }): string {
   const ns = obj.metadata.namespace;
   return ns ? `${ns}/${obj.metadata.name}` : (obj.metadata.name ?? '');
 }

@@ -5,7 +5,7 @@
 // operator; a relist reports what changed in the gap as updates, which are read as such below.
 import type { Client } from '../../src/runtime/client/client.ts';
 import { Informer } from '../../src/runtime/cache/informer.ts';
-import type { GroupVersionKind, KubeObject } from '../../src/runtime/types.ts';
+import type { GroupVersionKind, KubeObject, ReadonlyDeep } from '../../src/runtime/types.ts';
 import { POD, DEPLOYMENT } from '../../src/api/core/types.ts';
 import { JOB, LABEL_JOB_NAME } from '../../src/api/batch/types.ts';
 
@@ -39,7 +39,7 @@ export class OrdinalWatch {
     return this.informer.waitForSync(signal);
   }
 
-  private appeared(pod: KubeObject): void {
+  private appeared(pod: ReadonlyDeep<KubeObject>): void {
     const { name, uid } = pod.metadata;
     this.seen.add(uid!);
     const other = this.live.get(name!);
@@ -55,7 +55,7 @@ export class ReplicaRange {
 
   constructor(client: Client, namespace: string, gvk: GroupVersionKind = DEPLOYMENT) {
     this.informer = new Informer(client, gvk, { namespace, fields: { spec: { replicas: true } } });
-    const record = (obj: KubeObject & { spec?: { replicas?: number } }) => {
+    const record = (obj: ReadonlyDeep<KubeObject & { spec?: { replicas?: number } }>) => {
       const n = obj.spec?.replicas ?? 1;
       const r = this.range.get(obj.metadata.name!);
       this.range.set(obj.metadata.name!, { min: Math.min(r?.min ?? n, n), max: Math.max(r?.max ?? n, n), last: n });
@@ -84,7 +84,7 @@ export class JobIntervals {
 
   constructor(client: Client, namespace: string) {
     this.informer = new Informer<JobLike>(client, JOB, { namespace, fields: { status: { conditions: true } } });
-    const record = (job: JobLike) => {
+    const record = (job: ReadonlyDeep<JobLike>) => {
       const done = job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
       this.jobs.set(job.metadata.name!, {
         created: Date.parse(job.metadata.creationTimestamp!),
@@ -125,7 +125,7 @@ export class JobPodsSeen {
 
   constructor(client: Client) {
     this.informer = new Informer(client, POD, { labelSelector: LABEL_JOB_NAME, fields: {} });
-    const record = (pod: KubeObject) => {
+    const record = (pod: ReadonlyDeep<KubeObject>) => {
       const ns = pod.metadata.namespace!;
       if (!this.uids.has(ns)) this.uids.set(ns, new Set());
       this.uids.get(ns)!.add(pod.metadata.uid!);

@@ -10,6 +10,7 @@ import { deleteNamespace, testClient, testNamespace } from '../support/runtime.t
 import { runOperator, type OperatorProcess } from '../support/operator.ts';
 import { reconciledAfterNow } from '../support/reconciles.ts';
 import { waitFor } from '../support/wait.ts';
+import type { ReadonlyDeep } from '../../src/runtime/types.ts';
 
 const EVENTS = { group: 'events.k8s.io', version: 'v1', kind: 'Event' };
 
@@ -24,8 +25,8 @@ describe('Job controller', { timeout: 300_000 }, () => {
   // Debug: the operator's log then has a line per reconcile, which reconciledAfterNow reads.
   const operatorArgs = () => ['--controllers=job', `--namespace=${namespace}`, '--log-level=debug'];
 
-  const isActive = (p: Pod) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
-  const track = (p: Pod) => {
+  const isActive = (p: ReadonlyDeep<Pod>) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
+  const track = (p: ReadonlyDeep<Pod>) => {
     const job = p.metadata.labels?.['batch.tentacle.dev/job-name'];
     if (!job) return;
     let s = seen.get(job);

@@ -12,6 +12,7 @@ import { runOperator, type OperatorProcess } from '../support/operator.ts';
 import { reconciledAfterNow } from '../support/reconciles.ts';
 import { deleteStorageClass, deleteVolumes, preBoundVolumes, storageClass } from '../support/volumes.ts';
 import { waitFor } from '../support/wait.ts';
+import type { ReadonlyDeep } from '../../src/runtime/types.ts';
 
 const EVENTS = { group: 'events.k8s.io', version: 'v1', kind: 'Event' };
 
@@ -39,8 +40,8 @@ describe('StatefulSet controller', { timeout: 600_000 }, () => {
   // Debug: the operator's log then has a line per reconcile, which reconciledAfterNow reads.
   const operatorArgs = () => ['--controllers=statefulset', `--namespace=${namespace}`, '--log-level=debug'];
 
-  const isReady = (p: Pod) => p.status?.phase === 'Running' && !!p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-  const track = (p: Pod) => {
+  const isReady = (p: ReadonlyDeep<Pod>) => p.status?.phase === 'Running' && !!p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+  const track = (p: ReadonlyDeep<Pod>) => {
     const uid = p.metadata.uid!;
     let h = histories.get(uid);
     if (!h) histories.set(uid, (h = { name: p.metadata.name!, uid, seen: ++seq, revision: p.metadata.labels?.['controller-revision-hash'] ?? '' }));

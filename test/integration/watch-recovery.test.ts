@@ -10,7 +10,7 @@ import { startControlPlane, type ControlPlane } from '../../hack/cluster/control
 import type { Client } from '../../src/runtime/client/client.ts';
 import { Informer } from '../../src/runtime/cache/informer.ts';
 import { RuntimeMetrics } from '../../src/runtime/metrics/metrics.ts';
-import { objectKey, type KubeObject } from '../../src/runtime/types.ts';
+import { objectKey, type KubeObject, type ReadonlyDeep } from '../../src/runtime/types.ts';
 import { CONFIGMAP, testClient } from '../support/runtime.ts';
 import { waitFor } from '../support/wait.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
@@ -39,7 +39,7 @@ describe('watcher recovery', { timeout: 300_000 }, () => {
       { namespace, inactivityTimeoutMs: 3_000, backoff: { initialMs: 100, maxMs: 1_000 } },
       { metrics },
     );
-    const record = (type: 'add' | 'update' | 'delete') => (obj: KubeObject) =>
+    const record = (type: 'add' | 'update' | 'delete') => (obj: ReadonlyDeep<KubeObject>) =>
       seen.push({ type, key: objectKey(obj), rv: obj.metadata.resourceVersion ?? '' });
     informer.addHandler({ onAdd: record('add'), onUpdate: (_old, obj) => record('update')(obj), onDelete: record('delete') });
     void informer.run(stop.signal);

@@ -5,7 +5,7 @@ import type { Client } from '../client/client.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import type { RuntimeMetrics } from '../metrics/metrics.ts';
-import { apiVersionOf, objectKey, type GroupVersionKind, type KubeObject } from '../types.ts';
+import { apiVersionOf, objectKey, type GroupVersionKind, type KubeObject, type ReadonlyDeep } from '../types.ts';
 import { runWatcher, type WatcherEvent, type WatcherOptions } from './watcher.ts';
 import { covers, project, unionOf, type FieldSet, type Projection } from './fields.ts';
 import { Store } from './store.ts';
@@ -46,7 +46,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly options: InformerOptions<T>;
   private readonly log: Logger;
   private readonly metrics: RuntimeMetrics | undefined;
-  private readonly handlers = new Set<EventHandler<T>>();
+  /** Handlers get the store's own objects, shared by every reader: read-only to them. */
+  private readonly handlers = new Set<EventHandler<ReadonlyDeep<T>>>();
   private readonly syncWaiters: (() => void)[] = [];
   private synced = false;
   private running: Promise<void> | undefined;
@@ -85,7 +86,7 @@ export class Informer<T extends KubeObject = KubeObject> {
    * Registers a handler. A handler added after the first sync is first told about every object in the
    * store as an add, so it starts from the same picture as the others.
    */
-  addHandler(handler: EventHandler<T>): () => void {
+  addHandler(handler: EventHandler<ReadonlyDeep<T>>): () => void {
     this.handlers.add(handler);
     if (this.synced) for (const obj of this.store.values()) this.call(handler, 'onAdd', obj, true);
     return () => this.handlers.delete(handler);
@@ -190,11 +191,12 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   // A handler that throws must not break the informer or the other handlers.
-  private call(handler: EventHandler<T>, kind: keyof EventHandler<T>, a: T, b?: T | boolean): void {
+  private call(handler: EventHandler<ReadonlyDeep<T>>, kind: keyof EventHandler<T>, a: T, b?: T | boolean): void {
+    const shared = a as ReadonlyDeep<T>;
     try {
-      if (kind === 'onAdd') handler.onAdd?.(a, b as boolean);
-      else if (kind === 'onUpdate') handler.onUpdate?.(a, b as T);
-      else handler.onDelete?.(a);
+      if (kind === 'onAdd') handler.onAdd?.(shared, b as boolean);
+      else if (kind === 'onUpdate') handler.onUpdate?.(shared, b as ReadonlyDeep<T>);
+      else handler.onDelete?.(shared);
     } catch (err) {
       this.log.error({ err }, `event handler ${kind} failed`);
     }

@@ -8,7 +8,7 @@ import { silentLogger } from '../log.ts';
 import type { RuntimeMetrics } from '../metrics/metrics.ts';
 import { defaultControllerRateLimiter, type RateLimiter } from '../queue/rate-limiter.ts';
 import { WorkQueue } from '../queue/workqueue.ts';
-import { parseRequestKey, requestKey, type KubeObject, type Request } from '../types.ts';
+import { parseRequestKey, requestKey, type KubeObject, type ReadonlyDeep, type Request } from '../types.ts';
 import { realClock, type Clock } from '../util/clock.ts';
 import type { MapFunc } from './handler.ts';
 import { outcomeOf, type Settled } from './outcome.ts';
@@ -57,7 +57,7 @@ export class Controller {
 
   /** Turns the informer's events that pass the predicates into requests through `map`. */
   watch<T extends KubeObject>(informer: Informer<T>, map: MapFunc<T>, predicates: Predicate<T>[] = [], delayMs = 0): void {
-    const enqueue = (obj: T) => {
+    const enqueue = (obj: ReadonlyDeep<T>) => {
       for (const req of map(obj)) {
         if (delayMs > 0) this.enqueueAfter(req, delayMs);
         else this.enqueue(req);

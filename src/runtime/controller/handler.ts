@@ -1,7 +1,8 @@
 // Handlers turn a watched object into the requests to reconcile (controller-runtime's handler package).
-import { gvkOf, type GroupVersionKind, type KubeObject, type Request } from '../types.ts';
+import { gvkOf, type GroupVersionKind, type KubeObject, type ReadonlyDeep, type Request } from '../types.ts';
 
-export type MapFunc<T extends KubeObject = KubeObject> = (obj: T) => Request[];
+/** Maps a watched object (the cache's own, so read-only) to the requests it concerns. */
+export type MapFunc<T extends KubeObject = KubeObject> = (obj: ReadonlyDeep<T>) => Request[];
 
 /** The object itself (for the primary kind). */
 export const enqueueForObject: MapFunc = (obj) => [{ namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '' }];

@@ -1,10 +1,10 @@
 // Predicates filter watch events before they become work, as controller-runtime's predicate package.
-import type { KubeObject } from '../types.ts';
+import type { KubeObject, ReadonlyDeep } from '../types.ts';
 
 export interface Predicate<T extends KubeObject = KubeObject> {
-  create?(obj: T): boolean;
-  update?(oldObj: T, newObj: T): boolean;
-  delete?(obj: T): boolean;
+  create?(obj: ReadonlyDeep<T>): boolean;
+  update?(oldObj: ReadonlyDeep<T>, newObj: ReadonlyDeep<T>): boolean;
+  delete?(obj: ReadonlyDeep<T>): boolean;
 }
 
 /** Updates pass only when metadata.generation changed (spec changes; status-only writes are dropped). */
@@ -36,8 +36,8 @@ export function or<T extends KubeObject>(...ps: Predicate<T>[]): Predicate<T> {
 export function passes<T extends KubeObject>(
   predicates: Predicate<T>[],
   event: 'create' | 'update' | 'delete',
-  obj: T,
-  newObj?: T,
+  obj: ReadonlyDeep<T>,
+  newObj?: ReadonlyDeep<T>,
 ): boolean {
   for (const p of predicates) {
     if (event === 'create' && p.create && !p.create(obj)) return false;
