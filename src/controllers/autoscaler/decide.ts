@@ -12,7 +12,7 @@ import type {
 } from '../../api/autoscaling/types.ts';
 import { DEFAULT_CPU_UTILIZATION } from '../../api/autoscaling/types.ts';
 import type { Pod } from '../../api/core/types.ts';
-import type { Condition } from '../../runtime/types.ts';
+import { mutableCopy, type Condition, type ReadonlyDeep } from '../../runtime/types.ts';
 import { findCondition, removeCondition, setCondition } from '../../runtime/util/conditions.ts';
 import { parseQuantity } from '../../runtime/util/quantity.ts';
 import { parseSelector, selectorMatcher } from '../../runtime/util/selectors.ts';
@@ -24,7 +24,6 @@ import type { MetricContext, MetricProposal } from './compute-metrics.ts';
 import type { MetricReading } from './readings.ts';
 import { DEFAULT_REPLICA_CALCULATOR_OPTIONS, DEFAULT_TOLERANCE } from './replica-calculator.ts';
 import type { ReplicaCalculatorOptions, Tolerances } from './replica-calculator.ts';
-import { mutableCopy, type ReadonlyDeep } from '../../runtime/types.ts';
 
 export interface AutoscalerOptions extends ReplicaCalculatorOptions {
   /** --horizontal-pod-autoscaler-tolerance (0.1). */

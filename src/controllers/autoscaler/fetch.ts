@@ -6,14 +6,13 @@
 // the decision must see which metric failed to keep a failing metric from causing a scale-down.
 import type { MetricSpec } from '../../api/autoscaling/types.ts';
 import type { Client } from '../../runtime/client/client.ts';
-import { gvkOf } from '../../runtime/types.ts';
+import { gvkOf, type ReadonlyDeep } from '../../runtime/types.ts';
 import { parseDuration } from '../../runtime/util/duration.ts';
 import { parseQuantityMilli } from '../../runtime/util/quantity.ts';
 import { selectorToString } from '../../runtime/util/selectors.ts';
 import { parseTimeOrUndefined } from '../../runtime/util/time.ts';
 import { FAILURE_REASON, type MetricReading, type PodMetrics } from './readings.ts';
 import { queryPrometheus } from './prometheus.ts';
-import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 /** Upstream's metricServerDefaultMetricWindow: the window assumed when a custom metric names none. */
 const DEFAULT_WINDOW_MS = 60_000;

@@ -14,7 +14,7 @@ import type { Client, Scale } from '../../runtime/client/client.ts';
 import { isNotFound } from '../../runtime/client/errors.ts';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/controller/reconciler.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
-import { gvkOf } from '../../runtime/types.ts';
+import { gvkOf, type ReadonlyDeep } from '../../runtime/types.ts';
 import type { Clock } from '../../runtime/util/clock.ts';
 import { semanticallyEqual } from '../../runtime/util/equality.ts';
 import { parseSelector, selectorMatcher } from '../../runtime/util/selectors.ts';
@@ -23,7 +23,6 @@ import { decide, effectiveMetrics, metricsNeeded, rescaleFailed, scaleUnavailabl
 import { MetricsFetcher } from './fetch.ts';
 import { formatReference, formatTargets } from './printer.ts';
 import type { MetricReading } from './readings.ts';
-import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 export const SYNC_PERIOD_MS = 15_000;
 

@@ -4,10 +4,9 @@
 // Terminating forever. Pure selection here; the Job reconciler acts on it when its Job is gone.
 import { JOB, LABEL_JOB_NAME, type Pod } from '../../api/batch/types.ts';
 import type { MapFunc } from '../../runtime/controller/handler.ts';
-import { gvkOf } from '../../runtime/types.ts';
+import { gvkOf, type ReadonlyDeep } from '../../runtime/types.ts';
 import { getControllerOf } from '../../runtime/util/owners.ts';
 import { hasTrackingFinalizer } from './logic-pods.ts';
-import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 /** The Job `pod` belongs to: its controller if that is a Tentacle Job, else (orphaned) its job-name label. */
 function jobNameOf(pod: ReadonlyDeep<Pod>): string | undefined {

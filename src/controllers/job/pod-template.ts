@@ -12,9 +12,8 @@ import {
   POD,
 } from '../../api/batch/types.ts';
 import type { Container, Job, Pod, PodSpec } from '../../api/batch/types.ts';
-import { apiVersionOf } from '../../runtime/types.ts';
+import { apiVersionOf, mutableCopy, type ReadonlyDeep } from '../../runtime/types.ts';
 import { controllerRef } from '../../runtime/util/owners.ts';
-import { mutableCopy, type ReadonlyDeep } from '../../runtime/types.ts';
 
 /** The env var every container of an Indexed Job's pod gets. */
 export const COMPLETION_INDEX_ENV = 'JOB_COMPLETION_INDEX';

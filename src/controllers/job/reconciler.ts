@@ -11,14 +11,13 @@ import { OwnWrites } from '../../runtime/controller/own-writes.ts';
 import { slowStartBatches } from '../../runtime/controller/slow-start.ts';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/controller/reconciler.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
-import { requestKey } from '../../runtime/types.ts';
+import { requestKey, type ReadonlyDeep } from '../../runtime/types.ts';
 import type { Clock } from '../../runtime/util/clock.ts';
 import { semanticallyEqual } from '../../runtime/util/equality.ts';
 import { getControllerOf } from '../../runtime/util/owners.ts';
 import { FINALIZER_JOB_TRACKING, JOB, LABEL_CONTROLLER_UID, POD, type Job, type Pod } from '../../api/batch/types.ts';
 import { decideJob, type JobAction } from './decide.ts';
 import { orphansOfMissingJob } from './orphans.ts';
-import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 /** Upstream's slowStartInitialBatchSize: create 1, then 2, 4, … pods while creations keep succeeding. */
 const SLOW_START_INITIAL_BATCH = 1;

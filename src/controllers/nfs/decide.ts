@@ -4,12 +4,11 @@
 import type { Deployment, PersistentVolume, StorageClass } from '../../api/core/types.ts';
 import { ANN_DEFAULT_CLASS, NFS_PROVISIONER, PARAM_NFS_PROVISIONER, PROVISIONER_NAME } from '../../api/storage/types.ts';
 import type { NFSProvisioner, NFSProvisionerStatus } from '../../api/storage/types.ts';
-import type { Condition } from '../../runtime/types.ts';
+import type { Condition, ReadonlyDeep } from '../../runtime/types.ts';
 import { setCondition } from '../../runtime/util/conditions.ts';
 import { semanticallyEqual } from '../../runtime/util/equality.ts';
 import { controllerRef, isControlledBy } from '../../runtime/util/owners.ts';
 import { storageClassNameOf, type ConfigResult } from './config.ts';
-import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 export function desiredStorageClass(p: ReadonlyDeep<NFSProvisioner>): StorageClass {
   const spec = p.spec;

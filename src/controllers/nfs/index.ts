@@ -11,14 +11,13 @@ import type { Deployment, PersistentVolume, PersistentVolumeClaim, StorageClass 
 import { NFS_PROVISIONER, type NFSProvisioner } from '../../api/storage/types.ts';
 import { generationChanged } from '../../runtime/controller/predicate.ts';
 import type { Manager } from '../../runtime/manager/manager.ts';
-import type { Request } from '../../runtime/types.ts';
+import type { ReadonlyDeep, Request } from '../../runtime/types.ts';
 import { LABEL_COMPONENT } from './agent.ts';
 import { storageClassNameOf } from './config.ts';
 import { provisionerOfClass, provisionerOfVolume } from './decide-volume.ts';
 import { HousekeepingReconciler } from './housekeeping.ts';
 import { NfsProvisionerReconciler, type AgentMode } from './reconciler.ts';
 import { ClaimReconciler, VolumeReconciler, VOLUMES_BY_PROVISIONER, type VolumeWorkDeps } from './volume-work.ts';
-import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 export function setupNfsController(manager: Manager, options: ControllerOptions): void {
   const local = options.nfsLocalExports ? resolve(options.nfsLocalExports) : undefined;

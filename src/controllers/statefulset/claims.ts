@@ -6,10 +6,9 @@ import { STATEFULSET } from '../../api/apps/types.ts';
 import type { StatefulSet } from '../../api/apps/types.ts';
 import { POD, PVC } from '../../api/core/types.ts';
 import type { PersistentVolumeClaim, PersistentVolumeClaimSpec, Pod } from '../../api/core/types.ts';
-import { apiVersionOf, type GroupVersionKind, type OwnerReference } from '../../runtime/types.ts';
+import { apiVersionOf, mutableCopy, type GroupVersionKind, type OwnerReference, type ReadonlyDeep } from '../../runtime/types.ts';
 import { controllerRef } from '../../runtime/util/owners.ts';
 import { claimName, inOrdinalRange, ordinalOf } from './identity.ts';
-import { mutableCopy, type ReadonlyDeep } from '../../runtime/types.ts';
 
 /** The claims the pod at `ordinal` mounts, keyed by template name, as they would be created. */
 export function claimsFor(set: ReadonlyDeep<StatefulSet>, ordinal: number): Map<string, PersistentVolumeClaim> {

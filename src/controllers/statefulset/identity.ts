@@ -5,10 +5,9 @@ import { LABEL_POD_INDEX, LABEL_POD_NAME, LABEL_REVISION_HASH, STATEFULSET } fro
 import type { StatefulSet } from '../../api/apps/types.ts';
 import { POD } from '../../api/core/types.ts';
 import type { Pod, PodSpec, Volume } from '../../api/core/types.ts';
-import { apiVersionOf } from '../../runtime/types.ts';
+import { apiVersionOf, mutableCopy, type ReadonlyDeep } from '../../runtime/types.ts';
 import { controllerRef } from '../../runtime/util/owners.ts';
 import { parseTimeOrUndefined } from '../../runtime/util/time.ts';
-import { mutableCopy, type ReadonlyDeep } from '../../runtime/types.ts';
 
 const statefulPodName = /^(.*)-([0-9]+)$/;
 const MAX_INT32 = 2_147_483_647;

@@ -8,10 +8,9 @@ import type { ControllerRevision, PersistentVolumeClaim, Pod, StorageClass } fro
 import { Expectations, observeChildren } from '../../runtime/controller/expectations.ts';
 import { enqueueForOwner } from '../../runtime/controller/handler.ts';
 import type { Manager } from '../../runtime/manager/manager.ts';
-import { requestKey } from '../../runtime/types.ts';
+import { requestKey, type ReadonlyDeep } from '../../runtime/types.ts';
 import { matchesSelector } from '../../runtime/util/selectors.ts';
 import { StatefulSetReconciler } from './reconciler.ts';
-import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 /**
  * What the StatefulSet controller reads of a pod besides its metadata: its claim volumes (storage

@@ -14,7 +14,7 @@ import type { Expectations } from '../../runtime/controller/expectations.ts';
 import { OwnWrites } from '../../runtime/controller/own-writes.ts';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/controller/reconciler.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
-import { requestKey } from '../../runtime/types.ts';
+import { requestKey, type ReadonlyDeep } from '../../runtime/types.ts';
 import type { Clock } from '../../runtime/util/clock.ts';
 import { semanticallyEqual } from '../../runtime/util/equality.ts';
 import { getControllerOf } from '../../runtime/util/owners.ts';
@@ -24,7 +24,6 @@ import { decideStatefulSet } from './decide.ts';
 import { deleteRevisions, ensureUpdateRevision, ownedRevisions } from './history.ts';
 import { isMemberOf, revisionOf } from './identity.ts';
 import { applyRevision, currentRevisionOf, revisionsToTruncate } from './revisions.ts';
-import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 export interface StatefulSetReconcilerDeps {
   client: Client;

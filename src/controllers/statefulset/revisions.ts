@@ -6,10 +6,9 @@ import { STATEFULSET } from '../../api/apps/types.ts';
 import type { StatefulSet } from '../../api/apps/types.ts';
 import { CONTROLLER_REVISION } from '../../api/core/types.ts';
 import type { ControllerRevision, PodTemplateSpec } from '../../api/core/types.ts';
-import { apiVersionOf } from '../../runtime/types.ts';
+import { apiVersionOf, mutableCopy, type ReadonlyDeep } from '../../runtime/types.ts';
 import { parseTimeOrUndefined } from '../../runtime/util/time.ts';
 import { controllerRef } from '../../runtime/util/owners.ts';
-import { mutableCopy, type ReadonlyDeep } from '../../runtime/types.ts';
 
 /** Upstream ControllerRevisionHashLabel. */
 export const LABEL_REVISION_DATA_HASH = 'controller.kubernetes.io/hash';

@@ -4,7 +4,7 @@ import type { Client } from '../client/client.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import type { RuntimeMetrics } from '../metrics/metrics.ts';
-import { apiVersionOf, type GroupVersionKind, type Kind, type ReadonlyDeep, type KubeObject, type LabelSelector } from '../types.ts';
+import { apiVersionOf, type GroupVersionKind, type Kind, type KubeObject, type LabelSelector, type ReadonlyDeep } from '../types.ts';
 import { Informer, type InformerOptions } from './informer.ts';
 
 export interface CacheOptions {

@@ -313,5 +313,3 @@ export class Client {
     return query;
   }
 }
-
-

@@ -8,8 +8,7 @@
 //   may sit next to `lastTransitionTime`: `setTypedCondition`.
 // The readers (`findCondition`, `isConditionTrue`, ...) accept either shape.
 
-import type { Condition } from '../types.ts';
-import type { ReadonlyDeep } from '../types.ts';
+import type { Condition, ReadonlyDeep } from '../types.ts';
 
 /** The fields a caller decides when setting a metav1.Condition; the time is the setter's business. */
 export interface ConditionInput {

@@ -3,8 +3,7 @@
 // - an empty selector ({} or empty matchLabels/matchExpressions) matches everything;
 // - all of matchLabels and matchExpressions must hold (AND).
 
-import type { LabelSelector, LabelSelectorRequirement } from '../types.ts';
-import type { ReadonlyDeep } from '../types.ts';
+import type { LabelSelector, LabelSelectorRequirement, ReadonlyDeep } from '../types.ts';
 
 const operators: ReadonlySet<string> = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
 
