@@ -1,7 +1,7 @@
 // computeReplicasForMetric(s) of upstream horizontal.go: one replica proposal per spec.metrics entry from
 // its reading, the metric's status, and the failure (condition, event, error text) when there is none.
 // Beyond upstream: Prometheus metrics (handled as External ones) and activation thresholds.
-import type { MetricSpec, MetricStatus, MetricTarget, MetricValueStatus } from '../../api/autoscaling/types.ts';
+import type { MetricIdentifier, MetricSpec, MetricStatus, MetricTarget, MetricValueStatus } from '../../api/autoscaling/types.ts';
 import type { Pod } from '../../api/core/types.ts';
 import { formatQuantity, parseQuantity, parseQuantityMilli } from '../../runtime/util/quantity.ts';
 import type { QuantityFormat } from '../../runtime/util/quantity.ts';
@@ -193,6 +193,11 @@ function podsInput(reading: PodsReading, ctx: MetricContext): { currentReplicas:
   };
 }
 
+/** The status's copy of a spec's metric identifier (the status is written; the spec is the cache's). */
+function identifierFor(metric: ReadonlyDeep<MetricIdentifier>): MetricIdentifier {
+  return metric.selector ? { name: metric.name, selector: mutableCopy<LabelSelector>(metric.selector) } : { name: metric.name };
+}
+
 function podsMetric(spec: ReadonlyDeep<MetricSpec>, reading: PodsReading | string, ctx: MetricContext, failedReason: string | undefined): MetricResult {
   const source = spec.pods!;
   const name = source.metric.name;
@@ -203,7 +208,7 @@ function podsMetric(spec: ReadonlyDeep<MetricSpec>, reading: PodsReading | strin
   if (typeof reading === 'string') return failWith(`unable to get metric ${name}: ${reading}`);
   const r = getMetricReplicas({ ...podsInput(reading, ctx), targetUsage: target, metricName: name });
   if (!r.ok) return failWith(r.error);
-  const metric = source.metric.selector ? { name, selector: mutableCopy<LabelSelector>(source.metric.selector) } : { name };
+  const metric = identifierFor(source.metric);
   return {
     ok: true,
     replicas: r.replicas,
@@ -221,7 +226,7 @@ function objectMetric(spec: ReadonlyDeep<MetricSpec>, reading: ObjectReading | s
   const obj = source.describedObject;
   const reason = failedReason ?? FAILURE_REASON.Object;
   const failWith = (inner: string) => fail(reason, inner, `failed to get object metric value: ${inner}`);
-  const metric = source.metric.selector ? { name, selector: mutableCopy<LabelSelector>(source.metric.selector) } : { name };
+  const metric = identifierFor(source.metric);
   const proposal = (r: CalcResult<UsageReplicas>, current: MetricValueStatus, compared: number): MetricResult => {
     if (!r.ok) return failWith(r.error);
     return {
@@ -278,7 +283,7 @@ function valuesMetric(spec: ReadonlyDeep<MetricSpec>, reading: ValuesReading | s
   const statusOf = (current: MetricValueStatus): MetricStatus =>
     'query' in source
       ? { type: 'Prometheus', prometheus: { query: source.query, current } }
-      : { type: 'External', external: { metric: source.metric.selector ? { name, selector: mutableCopy<LabelSelector>(source.metric.selector) } : { name }, current } };
+      : { type: 'External', external: { metric: identifierFor(source.metric), current } };
   const valuesOf = (r: ValuesReading): number[] | string =>
     prometheus && r.values.length !== 1 ? `the query returned ${r.values.length} samples, expected exactly one` : r.values;
 
