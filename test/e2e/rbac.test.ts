@@ -20,6 +20,7 @@ import { startMetricsAdapter, type MetricsAdapter } from '../support/metrics-ada
 import { runOperator, type OperatorProcess } from '../support/operator.ts';
 import { waitFor } from '../support/wait.ts';
 import { CHART, find, helm, render, run, triples, type Manifest, type PolicyRule } from './support.ts';
+import { scrape } from '../support/metrics-text.ts';
 
 const RELEASE = 'tentacle';
 const NAMESPACE = 'tentacle-system';
@@ -440,7 +441,7 @@ describe('helm install: RBAC sufficient and minimal, CRDs kept on uninstall', { 
       `--controllers=${controllers.join(',')}`, '--leader-elect', `--leader-election-namespace=${NAMESPACE}`,
       '--nfs-agent-image=tentacle:e2e', `--nfs-agent-service-account=${AGENT_SA}`, `--prometheus-address=${UNREACHABLE_PROMETHEUS}`,
     ], { kubeconfig });
-    await waitFor(async () => /leader_election_master_status\{name="tentacle-operator"\} 1/.test(await (await fetch(`http://127.0.0.1:${operator!.metricsPort}/metrics`)).text()), {
+    await waitFor(async () => /leader_election_master_status\{name="tentacle-operator"\} 1/.test(await scrape(operator!.metricsPort)), {
       what: 'leadership',
       timeoutMs: 30_000,
     });

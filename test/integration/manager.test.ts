@@ -12,6 +12,7 @@ import type { KubeObject, Request } from '../../src/runtime/types.ts';
 import { controllerRef } from '../../src/runtime/util/owners.ts';
 import { CONFIGMAP, SECRET, deleteNamespace, testClient, testNamespace } from '../support/runtime.ts';
 import { waitFor } from '../support/wait.ts';
+import { scrape } from '../support/metrics-text.ts';
 
 const EVENTS = { group: 'events.k8s.io', version: 'v1', kind: 'Event' };
 
@@ -152,7 +153,7 @@ describe('manager', { timeout: 180_000 }, () => {
     const ready = await probe('/readyz?verbose');
     assert.equal(ready.status, 200);
     assert.match(await ready.text(), /\[\+\]informers-synced ok/);
-    const text = await (await fetch(`http://127.0.0.1:${manager.metricsPort}/metrics`)).text();
+    const text = await scrape(manager.metricsPort!);
     for (const series of [
       /^controller_runtime_reconcile_total\{controller="mirror",result="success"\} [1-9]/m,
       /^controller_runtime_reconcile_total\{controller="mirror",result="error"\} [1-9]/m,

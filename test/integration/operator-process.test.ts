@@ -3,12 +3,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runOperator } from '../support/operator.ts';
+import { scrape } from '../support/metrics-text.ts';
 
 describe('operator process', { timeout: 60_000 }, () => {
   test('serves probes and metrics, and exits 0 on SIGTERM', async () => {
     const op = await runOperator([]);
     try {
-      const text = await (await fetch(`http://127.0.0.1:${op.metricsPort}/metrics`)).text();
+      const text = await scrape(op.metricsPort);
       assert.match(text, /^process_cpu_seconds_total /m);
       assert.match(text, /^nodejs_heap_size_total_bytes /m);
       assert.match(text, /^rest_client_requests_total\{/m);
