@@ -52,8 +52,9 @@ build: node_modules/.installed
 chart-crds:
 	hack/sync-chart-crds.sh
 
+# Jest (jest.config.js) runs ES modules only with Node's --experimental-vm-modules.
 test-unit: node_modules/.installed
-	node --test --test-reporter=spec 'test/unit/**/*.test.ts'
+	node --experimental-vm-modules node_modules/jest/bin/jest.js --ci --verbose --selectProjects unit
 
 test-integration: deps
 	hack/test-integration.sh

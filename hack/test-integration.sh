@@ -16,6 +16,7 @@ if compgen -G "crds/*.yaml" >/dev/null; then
   kubectl --kubeconfig "$TENTACLE_KUBECONFIG" apply --server-side -f crds/ >/dev/null
   kubectl --kubeconfig "$TENTACLE_KUBECONFIG" wait --for=condition=Established --timeout=60s -f crds/ >/dev/null
 fi
-files=("$@")
-((${#files[@]})) || mapfile -t files < <(find test/integration test/e2e -name '*.test.ts' | sort)
-node --test --test-reporter=spec --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=600000 "${files[@]}"
+# Jest's integration project (test/integration, test/e2e; jest.config.js), or only the files given
+# (test path patterns); its ES modules need Node's --experimental-vm-modules.
+node --experimental-vm-modules node_modules/jest/bin/jest.js --ci --verbose --selectProjects integration \
+  --maxWorkers="${TEST_CONCURRENCY:-2}" "$@"

@@ -32,10 +32,11 @@ helm --kubeconfig "$TENTACLE_KUBECONFIG" install tentacle charts/tentacle --name
   --set image.repository=tentacle --set image.tag=dev --wait --timeout 5m >/dev/null
 log "set-up took $((SECONDS - start)) s"
 
-files=("$@")
-((${#files[@]})) || mapfile -t files < <(find test/real-node -name '*.test.ts' | sort)
+# Jest's real-node project (test/real-node; jest.config.js), or only the files given (test path
+# patterns); its ES modules need Node's --experimental-vm-modules.
 status=0
-node --test --test-reporter=spec --test-concurrency="${TEST_CONCURRENCY:-4}" --test-timeout=900000 "${files[@]}" || status=$?
+node --experimental-vm-modules node_modules/jest/bin/jest.js --ci --verbose --selectProjects real-node \
+  --maxWorkers="${TEST_CONCURRENCY:-4}" "$@" || status=$?
 
 cleanup_now
 after=$(hack/host-snapshot.sh)
