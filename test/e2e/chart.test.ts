@@ -1,7 +1,7 @@
 // The Helm chart as a user installs it: lint, rendering under every CI values file (conventions,
 // security, RBAC shape, metrics objects), failures with clear messages on bad values, the CRDs being
 // exactly crds/, and every rendered object accepted by the real API server (dry run).
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -9,19 +9,21 @@ import yaml from 'js-yaml';
 import { createNamespace, deleteNamespace, kubectl } from '../support/kube.ts';
 import { all, CHART, ciValuesFiles, find, helm, render, REPO, run, triples, type Manifest, type PolicyRule } from './support.ts';
 
+jest.setTimeout(300_000);
+
 const MONITORING_CRDS = join(REPO, 'test/e2e/fixtures/monitoring-crds.yaml');
 const crdFiles = () => readdirSync(join(REPO, 'crds')).filter((f) => f.endsWith('.yaml')).sort();
 
-describe('Helm chart', { timeout: 300_000 }, () => {
+describe('Helm chart', () => {
   let namespace = '';
 
-  before(async () => {
+  beforeAll(async () => {
     namespace = await createNamespace('chart');
     await kubectl(['apply', '--server-side', '-f', MONITORING_CRDS]);
     await kubectl(['wait', '--for=condition=Established', '--timeout=60s', '-f', MONITORING_CRDS]);
   });
 
-  after(async () => {
+  afterAll(async () => {
     if (namespace) await deleteNamespace(namespace);
     await kubectl(['delete', '--ignore-not-found', '--wait=false', '-f', MONITORING_CRDS]);
   });

@@ -2,7 +2,7 @@
 // the operator: the controller-runtime metrics of every controller arrive, the chart's alert rules load
 // and evaluate against them (the "operator down" and "no leader" alerts stay inactive while the operator
 // runs and leads), and every query of the chart's Grafana dashboard is valid PromQL.
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,8 @@ import { runOperator, type OperatorProcess } from '../support/operator.ts';
 import { PROMTOOL, startPrometheus, type Prometheus } from '../support/prometheus.ts';
 import { waitFor } from '../support/wait.ts';
 import { CHART, find, render, run } from './support.ts';
+
+jest.setTimeout(300_000);
 
 const POD = 'tentacle-7c9d8f6b5-x2x2x'; // as a pod of the chart's Deployment would be named
 const NFS_PROVISIONER = `e2e-metrics-${process.pid}`;
@@ -53,7 +55,7 @@ const triggers: Record<string, () => unknown> = {
     metadata: { name: 'metrics' },
     spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'metrics' }, maxReplicas: 2 },
   }),
-  // Cluster-scoped (deleted in after()); no --nfs-agent-image, so its status says the agent is missing.
+  // Cluster-scoped (deleted in afterAll()); no --nfs-agent-image, so its status says the agent is missing.
   nfs: () => ({
     apiVersion: 'storage.tentacle.dev/v1alpha1',
     kind: 'NFSProvisioner',
@@ -62,7 +64,7 @@ const triggers: Record<string, () => unknown> = {
   }),
 };
 
-describe('Prometheus scrapes the operator', { timeout: 300_000 }, () => {
+describe('Prometheus scrapes the operator', () => {
   // What --controllers=all runs (the chart's default set): opt-in ones need flags of their own.
   const controllers = Object.keys(available).filter((c) => !OPT_IN_CONTROLLERS.includes(c));
   const dir = mkdtempSync(join(tmpdir(), 'tentacle-e2e-prometheus-'));
@@ -73,7 +75,7 @@ describe('Prometheus scrapes the operator', { timeout: 300_000 }, () => {
 
   const query = (q: string): Promise<any[]> => prometheus!.query(q);
 
-  before(async () => {
+  beforeAll(async () => {
     namespace = await createNamespace('metrics');
     operator = await runOperator([`--controllers=${controllers.join(',')}`, `--namespace=${namespace}`, '--leader-elect', `--leader-election-namespace=${namespace}`]);
 
@@ -98,7 +100,7 @@ describe('Prometheus scrapes the operator', { timeout: 300_000 }, () => {
     }
   });
 
-  after(async () => {
+  afterAll(async () => {
     await prometheus?.stop();
     if (operator && operator.child.exitCode === null) await operator.stop();
     if (namespace) await deleteNamespace(namespace);

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, jest, test } from '@jest/globals';
 import { kubeconfigPath } from '../support/kube.ts';
 import { CONFIGMAP, deleteNamespace, testClient, testNamespace } from '../support/runtime.ts';
 import { waitFor } from '../support/wait.ts';
@@ -16,24 +16,26 @@ import type { Client } from '../../src/runtime/client/client.ts';
 import type { KubeObject } from '../../src/runtime/types.ts';
 import { REPO, run } from './support.ts';
 
+jest.setTimeout(600_000);
+
 const work = mkdtempSync(join(tmpdir(), 'tentacle-package-'));
 const consumer = join(work, 'consumer');
 const tsc = join(REPO, 'node_modules', '.bin', 'tsc');
 let client: Client;
 let namespace: string;
 
-before(async () => {
+beforeAll(async () => {
   client = await testClient();
   namespace = await testNamespace(client, 'package');
 });
 
-after(async () => {
+afterAll(async () => {
   await deleteNamespace(client, namespace);
   await client.close();
   rmSync(work, { recursive: true, force: true });
 });
 
-test('npm pack installs into an empty project that type-checks and runs against tentacle/runtime', { timeout: 600_000 }, async () => {
+test('npm pack installs into an empty project that type-checks and runs against tentacle/runtime', async () => {
   const pkg = join(work, 'package');
   mkdirSync(pkg);
   cpSync(join(REPO, 'package.json'), join(pkg, 'package.json'));

@@ -9,7 +9,7 @@
 //
 // Adding a controller: add its rules block in charts/tentacle/templates/_helpers.tpl and its scenario
 // to `scenarios` below — a scenario must make the controller use every verb its rules grant.
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,8 @@ import { runOperator, type OperatorProcess } from '../support/operator.ts';
 import { waitFor } from '../support/wait.ts';
 import { CHART, find, helm, render, run, triples, type Manifest, type PolicyRule } from './support.ts';
 import { scrape } from '../support/metrics-text.ts';
+
+jest.setTimeout(900_000);
 
 const RELEASE = 'tentacle';
 const NAMESPACE = 'tentacle-system';
@@ -358,7 +360,7 @@ interface AuditEvent {
   responseStatus?: { code?: number };
 }
 
-describe('helm install: RBAC sufficient and minimal, CRDs kept on uninstall', { timeout: 900_000 }, () => {
+describe('helm install: RBAC sufficient and minimal, CRDs kept on uninstall', () => {
   const controllers = Object.keys(scenarios);
   const dir = mkdtempSync(join(tmpdir(), 'tentacle-e2e-rbac-'));
   const auditLog = join(dir, 'audit.log');
@@ -369,7 +371,7 @@ describe('helm install: RBAC sufficient and minimal, CRDs kept on uninstall', { 
   let admin = '';
   const kubectl = (args: string[], input?: string) => run(KUBECTL, [`--kubeconfig=${admin}`, ...args], { input: input ?? '' });
 
-  before(async () => {
+  beforeAll(async () => {
     const policy = join(dir, 'audit-policy.yaml');
     writeFileSync(policy, JSON.stringify({
       apiVersion: 'audit.k8s.io/v1',
@@ -386,7 +388,7 @@ describe('helm install: RBAC sufficient and minimal, CRDs kept on uninstall', { 
     process.env.TENTACLE_KUBECONFIG = admin;
   });
 
-  after(async () => {
+  afterAll(async () => {
     for (const p of [operator, ...others]) if (p && p.child.exitCode === null) await p.kill();
     await adapter?.close();
     await cp?.stop();

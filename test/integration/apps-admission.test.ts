@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { before, describe, test } from 'node:test';
+import { beforeAll, describe, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { create, getObject, kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
 import { waitFor } from '../support/wait.ts';
@@ -16,7 +16,7 @@ const EXAMPLES = join(REPO, 'examples', 'apps');
 const API_VERSION = 'apps.tentacle.dev/v1alpha1';
 
 // The CRD stays installed afterwards: other test files use it.
-before(async () => {
+beforeAll(async () => {
   await kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(REPO, CRD)]);
   await waitFor(
     async () => {
@@ -296,7 +296,7 @@ describe('updates', () => {
   const patch = (name: string, p: Obj | Obj[]) =>
     kubectl(['patch', '-n', ns.name, 'tsts', name, `--type=${Array.isArray(p) ? 'json' : 'merge'}`, '-p', JSON.stringify(p)]);
 
-  before(async () => {
+  beforeAll(async () => {
     await create(sts('upd', { replicas: 2, volumeClaimTemplates: [claim('data', '1Gi'), claim('logs', '1Gi')] }), ns.name);
     await create(sts('no-claims'), ns.name);
   });
@@ -389,7 +389,7 @@ describe('updates', () => {
 });
 
 describe('scale subresource and kubectl', () => {
-  before(async () => {
+  beforeAll(async () => {
     await kubectl(['apply', '-n', ns.name, '-f', join(EXAMPLES, 'nginx-web.yaml')]);
   });
 

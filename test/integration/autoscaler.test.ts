@@ -5,7 +5,7 @@
 // annotation kwok.x-k8s.io/usage-cpu) through the aggregation layer, and a custom/external metrics
 // adapter the test serves through the aggregation layer.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import { HORIZONTAL_POD_AUTOSCALER, type HorizontalPodAutoscaler, type HorizontalPodAutoscalerSpec } from '../../src/api/autoscaling/types.ts';
 import { STATEFULSET } from '../../src/api/apps/types.ts';
 import { DEPLOYMENT } from '../../src/api/core/types.ts';
@@ -18,10 +18,12 @@ import { startPrometheus, type Prometheus } from '../support/prometheus.ts';
 import { deleteNamespace, testClient, testNamespace } from '../support/runtime.ts';
 import { waitFor } from '../support/wait.ts';
 
+jest.setTimeout(600_000);
+
 const EVENTS = { group: 'events.k8s.io', version: 'v1', kind: 'Event' };
 const QUICK = { scaleDown: { stabilizationWindowSeconds: 0 } };
 
-describe('HorizontalPodAutoscaler controller', { timeout: 600_000 }, () => {
+describe('HorizontalPodAutoscaler controller', () => {
   let client: Client;
   let namespace: string;
   let operator: OperatorProcess;
@@ -29,7 +31,7 @@ describe('HorizontalPodAutoscaler controller', { timeout: 600_000 }, () => {
   let prometheus: Prometheus;
   let adapter: MetricsAdapter;
 
-  before(async () => {
+  beforeAll(async () => {
     client = await testClient();
     namespace = await testNamespace(client, 'hpa');
     exporter = await startExporter();
@@ -38,7 +40,7 @@ describe('HorizontalPodAutoscaler controller', { timeout: 600_000 }, () => {
     operator = await runOperator([`--controllers=autoscaler,statefulset`, `--namespace=${namespace}`, `--prometheus-address=${prometheus.url}`]);
   });
 
-  after(async () => {
+  afterAll(async () => {
     await operator?.stop();
     await adapter?.close();
     await prometheus?.stop();

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { before, describe, test } from 'node:test';
+import { beforeAll, describe, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
 import { waitFor } from '../support/wait.ts';
@@ -15,7 +15,7 @@ const CRD = join(REPO, 'crds/autoscaling.tentacle.dev_horizontalpodautoscalers.y
 const EXAMPLES = join(REPO, 'examples', 'autoscaling');
 const API_VERSION = 'autoscaling.tentacle.dev/v1alpha1';
 
-before(async () => {
+beforeAll(async () => {
   await kubectl(['apply', '--server-side', '--force-conflicts', '-f', CRD]);
   await waitFor(async () => (await kubectl(['get', 'thpa', '-A', '--ignore-not-found'])) !== undefined, { what: 'thpa in discovery' });
 });

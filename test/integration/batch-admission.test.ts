@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { before, describe, test } from 'node:test';
+import { beforeAll, describe, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { create, getObject, kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
 import { waitFor } from '../support/wait.ts';
@@ -15,7 +15,7 @@ const EXAMPLES = join(REPO, 'examples', 'batch');
 const API_VERSION = 'batch.tentacle.dev/v1alpha1';
 
 // The CRDs stay installed afterwards: other test files use them.
-before(async () => {
+beforeAll(async () => {
   await kubectl(['apply', '--server-side', '--force-conflicts', ...CRDS.flatMap((f) => ['-f', join(REPO, f)])]);
   for (const name of ['jobs.batch.tentacle.dev', 'cronjobs.batch.tentacle.dev']) {
     await waitFor(

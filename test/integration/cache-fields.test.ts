@@ -1,6 +1,6 @@
 // The cache keeps of a kind only the fields its watches declare (their union), against the real API
 // server: what is cached, what is dropped, and a watch declared too late.
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { Cache } from '../../src/runtime/cache/cache.ts';
 import type { Client } from '../../src/runtime/client/client.ts';
@@ -8,18 +8,20 @@ import type { KubeObject } from '../../src/runtime/types.ts';
 import { CONFIGMAP, SECRET, deleteNamespace, testClient, testNamespace } from '../support/runtime.ts';
 import { waitFor } from '../support/wait.ts';
 
+jest.setTimeout(60_000);
+
 interface ConfigMap extends KubeObject {
   data?: Record<string, string>;
   binaryData?: Record<string, string>;
 }
 
-describe('cache fields', { timeout: 60_000 }, () => {
+describe('cache fields', () => {
   const stop = new AbortController();
   let client: Client;
   let namespace: string;
   let cache: Cache;
 
-  before(async () => {
+  beforeAll(async () => {
     client = await testClient();
     namespace = await testNamespace(client, 'fields');
     cache = new Cache(client, { namespace });
@@ -32,7 +34,7 @@ describe('cache fields', { timeout: 60_000 }, () => {
     assert.ok(await cache.waitForSync());
   });
 
-  after(async () => {
+  afterAll(async () => {
     stop.abort();
     await deleteNamespace(client, namespace);
     await client.close();

@@ -1,13 +1,15 @@
 // The generic client against the real API server: CRUD on a CRD discovered at run time, the status
 // subresource with optimistic concurrency, the four patch types, delete preconditions, and the
 // client-side rate limit.
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import type { Client } from '../../src/runtime/client/client.ts';
 import { isConflict, isInvalid, isNotFound } from '../../src/runtime/client/errors.ts';
 import type { KubeObject } from '../../src/runtime/types.ts';
 import { CONFIGMAP, deleteNamespace, testClient, testNamespace } from '../support/runtime.ts';
 import { waitFor } from '../support/wait.ts';
+
+jest.setTimeout(120_000);
 
 const CRD = { group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition' };
 const WIDGET = { group: 'test.tentacle.dev', version: 'v1', kind: 'Widget' };
@@ -17,11 +19,11 @@ interface Widget extends KubeObject {
   status?: { observed?: number };
 }
 
-describe('client', { timeout: 120_000 }, () => {
+describe('client', () => {
   let client: Client;
   let namespace: string;
 
-  before(async () => {
+  beforeAll(async () => {
     client = await testClient();
     namespace = await testNamespace(client, 'client');
     await client.apply(
@@ -64,7 +66,7 @@ describe('client', { timeout: 120_000 }, () => {
     }, { what: 'CRD established' });
   });
 
-  after(async () => {
+  afterAll(async () => {
     await deleteNamespace(client, namespace);
     await client.delete(CRD, '', 'widgets.test.tentacle.dev');
     await client.close();

@@ -5,9 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { jest, test } from '@jest/globals';
 import { startControlPlane, type ControlPlane } from '../../hack/cluster/control-plane.ts';
 import { connection, kubeRequest } from '../support/kube.ts';
+
+jest.setTimeout(240_000);
 
 function alive(pid: number): boolean {
   try {
@@ -43,7 +45,7 @@ function watchStart(kubeconfig: string, path: string): Promise<{ status: number;
   });
 }
 
-test('lean control plane: apiserver restart, etcd compaction, clean stop', { timeout: 240_000 }, async () => {
+test('lean control plane: apiserver restart, etcd compaction, clean stop', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tentacle-cp-'));
   let cp: ControlPlane | undefined;
   try {

@@ -2,7 +2,7 @@
 // docs/design.md (hack/cluster/stages.yaml), finalizers on deleted pods, and ServiceAccount tokens
 // with RBAC.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import { create, getObject, kubectl, kubeRequest, useNamespace } from '../support/kube.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -86,8 +86,8 @@ test('three kwok nodes are Ready, untainted, with large capacity', async () => {
   }
 });
 
-describe('pod simulation', { concurrency: true }, () => {
-  test('default: scheduled, Running, then Ready about 0.5 s later', async () => {
+describe('pod simulation', () => {
+  test.concurrent('default: scheduled, Running, then Ready about 0.5 s later', async () => {
     await createPod('default', { containers: ['app', 'sidecar'] });
     const running = await waitPod('default', 'Running', phase('Running'));
     assert.ok(running.spec.nodeName.startsWith('kwok-node-'), 'scheduled onto a kwok node');
@@ -107,7 +107,7 @@ describe('pod simulation', { concurrency: true }, () => {
     );
   });
 
-  test('restartPolicy Never, exit code 0: Succeeded after the duration', async () => {
+  test.concurrent('restartPolicy Never, exit code 0: Succeeded after the duration', async () => {
     await createPod('never-ok', { restartPolicy: 'Never', annotations: { 'sim.tentacle.dev/duration': '3s' } });
     await waitPod('never-ok', 'Running', phase('Running'));
     const runningSeen = Date.now();
@@ -126,7 +126,7 @@ describe('pod simulation', { concurrency: true }, () => {
     assert.equal((await getPod('never-ok')).status.phase, 'Succeeded');
   });
 
-  test('restartPolicy Never, exit code 1: Failed with exitCode 1', async () => {
+  test.concurrent('restartPolicy Never, exit code 1: Failed with exitCode 1', async () => {
     await createPod('never-fail', {
       restartPolicy: 'Never',
       annotations: { 'sim.tentacle.dev/exit-code': '1', 'sim.tentacle.dev/duration': '500ms' },
@@ -139,7 +139,7 @@ describe('pod simulation', { concurrency: true }, () => {
     assert.equal(done.status.containerStatuses[0].restartCount, 0);
   });
 
-  test('restartPolicy OnFailure, exit code 1: the container restarts, restartCount grows', async () => {
+  test.concurrent('restartPolicy OnFailure, exit code 1: the container restarts, restartCount grows', async () => {
     await createPod('onfailure', {
       restartPolicy: 'OnFailure',
       annotations: { 'sim.tentacle.dev/exit-code': '1', 'sim.tentacle.dev/duration': '1s' },
@@ -157,14 +157,14 @@ describe('pod simulation', { concurrency: true }, () => {
     assert.ok(cs.state.running, 'running again after the restart');
   });
 
-  test('restartPolicy OnFailure, exit code 0: Succeeded', async () => {
+  test.concurrent('restartPolicy OnFailure, exit code 0: Succeeded', async () => {
     await createPod('onfailure-ok', { restartPolicy: 'OnFailure', annotations: { 'sim.tentacle.dev/duration': '1s' } });
     const done = await waitPod('onfailure-ok', 'terminal', (p) => ['Succeeded', 'Failed'].includes(p.status?.phase));
     assert.equal(done.status.phase, 'Succeeded');
     assert.equal(done.status.containerStatuses[0].restartCount, 0);
   });
 
-  test('ready "false": Running but never Ready', async () => {
+  test.concurrent('ready "false": Running but never Ready', async () => {
     await createPod('not-ready', { annotations: { 'sim.tentacle.dev/ready': 'false' } });
     await waitPod('not-ready', 'Running', phase('Running'));
     // A pod without the annotation, Running later, gets Ready: pod-ready has had its chance at this one.
@@ -177,7 +177,7 @@ describe('pod simulation', { concurrency: true }, () => {
     assert.equal(pod.status.containerStatuses[0].ready, false);
   });
 
-  test('restartPolicy Always: still Running after a few seconds, gone after delete', async () => {
+  test.concurrent('restartPolicy Always: still Running after a few seconds, gone after delete', async () => {
     await createPod('always', { annotations: { 'sim.tentacle.dev/duration': '1s' } });
     await waitPod('always', 'Ready', isReady);
     // A Never pod with the same duration, started later, finishes: a stage that ended this one after
@@ -190,7 +190,7 @@ describe('pod simulation', { concurrency: true }, () => {
     await waitFor(async () => (await getPod('always')) === undefined, { what: 'pod always deleted', timeoutMs: 15_000 });
   });
 
-  test('a deleted pod with a finalizer stays, terminal, until the finalizer is removed', async () => {
+  test.concurrent('a deleted pod with a finalizer stays, terminal, until the finalizer is removed', async () => {
     const finalizer = 'tentacle.dev/test-hold';
     await createPod('held', { finalizers: [finalizer] });
     await waitPod('held', 'Running', phase('Running'));
@@ -215,7 +215,7 @@ describe('pod simulation', { concurrency: true }, () => {
     await waitFor(async () => (await getPod('held')) === undefined, { what: 'pod held gone', timeoutMs: 15_000 });
   });
 
-  test('a finished pod with a finalizer keeps its phase when deleted', async () => {
+  test.concurrent('a finished pod with a finalizer keeps its phase when deleted', async () => {
     const finalizer = 'tentacle.dev/test-hold';
     await createPod('held-done', { restartPolicy: 'Never', finalizers: [finalizer], annotations: { 'sim.tentacle.dev/duration': '200ms' } });
     await waitPod('held-done', 'Succeeded', phase('Succeeded'));

@@ -1,6 +1,6 @@
 // The CronJob controller with the Job controller, as the operator process runs them. Schedules are
 // real minutes, so the policy tests share one two-minute window.
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import type { Client } from '../../src/runtime/client/client.ts';
 import { isConditionTrue } from '../../src/runtime/util/conditions.ts';
@@ -9,18 +9,20 @@ import { deleteNamespace, testClient, testNamespace } from '../support/runtime.t
 import { runOperator, type OperatorProcess } from '../support/operator.ts';
 import { waitFor } from '../support/wait.ts';
 
-describe('CronJob controller', { timeout: 400_000 }, () => {
+jest.setTimeout(400_000);
+
+describe('CronJob controller', () => {
   let client: Client;
   let namespace: string;
   let operator: OperatorProcess;
 
-  before(async () => {
+  beforeAll(async () => {
     client = await testClient();
     namespace = await testNamespace(client, 'cronjob');
     operator = await runOperator(['--controllers=job,cronjob', `--namespace=${namespace}`]);
   });
 
-  after(async () => {
+  afterAll(async () => {
     if (operator) assert.equal(await operator.stop(), 0, operator.output().slice(-2000));
     await deleteNamespace(client, namespace);
     await client.close();

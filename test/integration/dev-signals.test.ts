@@ -1,7 +1,7 @@
 // `make dev` stopped by SIGTERM to its process group (what an IDE, `timeout` or a process manager sends),
 // at random moments from start-up to steady state, 20 times: every time, nothing is left running. And a
 // running cluster whose kubeconfig was deleted gets it back from `up`.
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, jest, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,14 +15,16 @@ import { groupAlive } from '../../hack/cluster/proc.ts';
 import { freePort } from '../support/operator.ts';
 import { waitFor } from '../support/wait.ts';
 
+jest.setTimeout(900_000);
+
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const RUNS = 20;
 /** From before the control plane starts to well after the operator runs (a cached start takes ~10 s). */
 const LATEST_SIGNAL_MS = 15_000;
 
-describe('make dev and signals', { timeout: 900_000 }, () => {
+describe('make dev and signals', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tentacle-dev-signals-'));
-  after(() => {
+  afterAll(() => {
     spawnSync(join(REPO, 'hack/dev-cluster.sh'), ['down'], { env: { ...process.env, TENTACLE_DEV_DIR: dir } });
     rmSync(dir, { recursive: true, force: true });
   });

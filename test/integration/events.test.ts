@@ -1,7 +1,7 @@
 // The event recorder against the API server: client-go's per-object spam filter (25 at once, then
 // one per 5 minutes), so a controller busy with one object cannot flood the API with Events; repeats
 // written as one Event's series; bursts of distinct events written, not dropped.
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import type { Client } from '../../src/runtime/client/client.ts';
 import { Recorder } from '../../src/runtime/events/recorder.ts';
@@ -15,12 +15,12 @@ describe('event recorder', () => {
   let client: Client;
   let namespace: string;
 
-  before(async () => {
+  beforeAll(async () => {
     client = await testClient();
     namespace = await testNamespace(client, 'events');
   });
 
-  after(async () => {
+  afterAll(async () => {
     await deleteNamespace(client, namespace);
     await client.close();
   });

@@ -1,6 +1,6 @@
 // The Job controller as users run it: the operator process against the local control plane, pods
 // simulated by kwok (sim.tentacle.dev/* annotations set duration and exit code).
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import type { Client } from '../../src/runtime/client/client.ts';
 import { Informer } from '../../src/runtime/cache/informer.ts';
@@ -12,9 +12,11 @@ import { reconciledAfterNow } from '../support/reconciles.ts';
 import { waitFor } from '../support/wait.ts';
 import type { ReadonlyDeep } from '../../src/runtime/types.ts';
 
+jest.setTimeout(300_000);
+
 const EVENTS = { group: 'events.k8s.io', version: 'v1', kind: 'Event' };
 
-describe('Job controller', { timeout: 300_000 }, () => {
+describe('Job controller', () => {
   let client: Client;
   let namespace: string;
   let operator: OperatorProcess;
@@ -38,7 +40,7 @@ describe('Job controller', { timeout: 300_000 }, () => {
     s.maxActive = Math.max(s.maxActive, s.active.size);
   };
 
-  before(async () => {
+  beforeAll(async () => {
     client = await testClient();
     namespace = await testNamespace(client, 'job');
     pods = new Informer<Pod>(client, POD, { namespace });
@@ -48,7 +50,7 @@ describe('Job controller', { timeout: 300_000 }, () => {
     operator = await runOperator(operatorArgs());
   });
 
-  after(async () => {
+  afterAll(async () => {
     stop.abort();
     if (operator) assert.equal(await operator.stop(), 0, operator.output().slice(-2000));
     await deleteNamespace(client, namespace);

@@ -1,7 +1,7 @@
 // Two managers campaign for one Lease on the shared control plane. Leadership hands over when the
 // leader shuts down (it releases the Lease) and when it silently loses the API server (the Lease
 // expires); at no instant are both leaders.
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import type { Client } from '../../src/runtime/client/client.ts';
 import { silentLogger } from '../../src/runtime/log.ts';
@@ -11,7 +11,9 @@ import { waitFor } from '../support/wait.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 import { loadKubeconfig } from '../../src/runtime/client/kubeconfig.ts';
 
-describe('leader election', { timeout: 120_000 }, () => {
+jest.setTimeout(120_000);
+
+describe('leader election', () => {
   let client: Client;
   let namespace: string;
   let overlap = false;
@@ -20,12 +22,12 @@ describe('leader election', { timeout: 120_000 }, () => {
     if (managers.filter((m) => m.isLeader()).length > 1) overlap = true;
   }, 10);
 
-  before(async () => {
+  beforeAll(async () => {
     client = await testClient();
     namespace = await testNamespace(client, 'leader');
   });
 
-  after(async () => {
+  afterAll(async () => {
     clearInterval(watcher);
     await deleteNamespace(client, namespace);
     await client.close();

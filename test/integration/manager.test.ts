@@ -1,7 +1,7 @@
 // A manager with real controllers on the shared control plane: reconcile errors retry with backoff and
 // never stop the process, owned objects lead back to their owner, Events are written and deduplicated,
 // probes answer, and /metrics carries controller-runtime's metric names.
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import type { Client } from '../../src/runtime/client/client.ts';
 import { isAlreadyExists, isNotFound } from '../../src/runtime/client/errors.ts';
@@ -14,9 +14,11 @@ import { CONFIGMAP, SECRET, deleteNamespace, testClient, testNamespace } from '.
 import { waitFor } from '../support/wait.ts';
 import { scrape } from '../support/metrics-text.ts';
 
+jest.setTimeout(180_000);
+
 const EVENTS = { group: 'events.k8s.io', version: 'v1', kind: 'Event' };
 
-describe('manager', { timeout: 180_000 }, () => {
+describe('manager', () => {
   const stop = new AbortController();
   let client: Client;
   let namespace: string;
@@ -24,7 +26,7 @@ describe('manager', { timeout: 180_000 }, () => {
   let running: Promise<void>;
   const attempts = new Map<string, number[]>();
 
-  before(async () => {
+  beforeAll(async () => {
     client = await testClient();
     namespace = await testNamespace(client, 'manager');
     const metrics = new RuntimeMetrics({ defaultMetrics: false });
@@ -82,7 +84,7 @@ describe('manager', { timeout: 180_000 }, () => {
     await manager.elected;
   });
 
-  after(async () => {
+  afterAll(async () => {
     stop.abort();
     await running;
     await deleteNamespace(client, namespace);

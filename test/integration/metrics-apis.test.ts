@@ -5,12 +5,14 @@
 //      the aggregator;
 //   3. a real Prometheus scraping the test's exporter (test/support/{prometheus,exporter}.ts).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import { create, createNamespace, deleteNamespace, kubectl, kubeRequest } from '../support/kube.ts';
 import { startExporter, type Exporter } from '../support/exporter.ts';
 import { ADAPTER_APISERVICES, startMetricsAdapter, type MetricsAdapter } from '../support/metrics-adapter.ts';
 import { startPrometheus, type Prometheus } from '../support/prometheus.ts';
 import { waitFor } from '../support/wait.ts';
+
+jest.setTimeout(180_000);
 
 const USAGE_CPU = 'kwok.x-k8s.io/usage-cpu';
 const USAGE_MEMORY = 'kwok.x-k8s.io/usage-memory';
@@ -41,13 +43,13 @@ async function apiService(name: string): Promise<any> {
 const available = (svc: any) =>
   (svc?.status?.conditions ?? []).some((c: any) => c.type === 'Available' && c.status === 'True');
 
-describe('metrics APIs', { concurrency: true }, () => {
-  describe('resource metrics: kwok usage annotations → metrics-server → metrics.k8s.io', { timeout: 180_000, concurrency: 1 }, () => {
+describe('metrics APIs', () => {
+  describe('resource metrics: kwok usage annotations → metrics-server → metrics.k8s.io', () => {
     let ns = '';
-    before(async () => {
+    beforeAll(async () => {
       ns = await createNamespace('metrics-resource');
     });
-    after(async () => {
+    afterAll(async () => {
       if (ns) await deleteNamespace(ns);
     });
 
@@ -89,14 +91,14 @@ describe('metrics APIs', { concurrency: true }, () => {
     });
   });
 
-  describe('custom and external metrics from the test adapter through the aggregator', { timeout: 120_000, concurrency: 1 }, () => {
+  describe('custom and external metrics from the test adapter through the aggregator', () => {
     let ns = '';
     let adapter: MetricsAdapter | undefined;
-    before(async () => {
+    beforeAll(async () => {
       ns = await createNamespace('metrics-adapter');
       adapter = await startMetricsAdapter();
     });
-    after(async () => {
+    afterAll(async () => {
       await adapter?.close();
       if (ns) await deleteNamespace(ns);
     });
@@ -194,16 +196,16 @@ describe('metrics APIs', { concurrency: true }, () => {
     });
   });
 
-  describe('Prometheus scrapes an exporter the test controls', { timeout: 120_000, concurrency: 1 }, () => {
+  describe('Prometheus scrapes an exporter the test controls', () => {
     let exporter: Exporter | undefined;
     let prometheus: Prometheus | undefined;
-    before(async () => {
+    beforeAll(async () => {
       exporter = await startExporter();
       prometheus = await startPrometheus({
         scrapeConfigs: [{ job_name: 'exporter', static_configs: [{ targets: [exporter.target] }] }],
       });
     });
-    after(async () => {
+    afterAll(async () => {
       await prometheus?.stop();
       await exporter?.close();
     });

@@ -1,7 +1,7 @@
 // The NFS provisioner as users run it: the operator process in local mode (exports are directories of
 // this machine), the real PV binder of kube-controller-manager binding what it provisions, and our
 // StatefulSet making claims from templates. Last, cluster mode: only the agent Deployment's shape.
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,10 +19,12 @@ import { reconciledAfterNow } from '../support/reconciles.ts';
 import { waitFor } from '../support/wait.ts';
 import { metricSum, scrape } from '../support/metrics-text.ts';
 
+jest.setTimeout(600_000);
+
 const EVENTS = { group: 'events.k8s.io', version: 'v1', kind: 'Event' };
 type Ev = { metadata: object; reason: string; note?: string; type: string; regarding: { name: string; kind: string } };
 
-describe('NFS provisioner (local mode)', { timeout: 600_000 }, () => {
+describe('NFS provisioner (local mode)', () => {
   let client: Client;
   let namespace: string;
   let exportsDir: string;
@@ -32,14 +34,14 @@ describe('NFS provisioner (local mode)', { timeout: 600_000 }, () => {
   // Debug: the operator's log then has a line per reconcile, which reconciledAfterNow reads.
   const args = () => ['--controllers=statefulset,nfs', `--nfs-local-exports=${exportsDir}`, `--namespace=${namespace}`, '--log-level=debug'];
 
-  before(async () => {
+  beforeAll(async () => {
     client = await testClient();
     namespace = await testNamespace(client, 'nfs');
     exportsDir = mkdtempSync(join(tmpdir(), 'tentacle-nfs-'));
     operator = await runOperator(args());
   });
 
-  after(async () => {
+  afterAll(async () => {
     if (operator && operator.child.exitCode === null) assert.equal(await operator.stop(), 0, operator.output().slice(-3000));
     await deleteNamespace(client, namespace);
     // Volumes left by the tests (Retain ones, or those of the namespace's claims).
@@ -287,7 +289,7 @@ describe('NFS provisioner (local mode)', { timeout: 600_000 }, () => {
   });
 });
 
-describe('NFS provisioner (cluster mode: the agent Deployment, and the agent itself)', { timeout: 120_000 }, () => {
+describe('NFS provisioner (cluster mode: the agent Deployment, and the agent itself)', () => {
   test('each NFSProvisioner gets an owned agent Deployment mounting server:path', async () => {
     const client = await testClient();
     const namespace = await testNamespace(client, 'nfs-op');

@@ -1,11 +1,13 @@
 // The operator as a process: it starts against the control plane, answers its probes and metrics,
 // and exits 0 on SIGTERM; bad flags give a clear message and exit 2, a missing kubeconfig one line and exit 1.
-import { describe, test } from 'node:test';
+import { describe, jest, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { runOperator } from '../support/operator.ts';
 import { scrape } from '../support/metrics-text.ts';
 
-describe('operator process', { timeout: 60_000 }, () => {
+jest.setTimeout(60_000);
+
+describe('operator process', () => {
   test('serves probes and metrics, and exits 0 on SIGTERM', async () => {
     const op = await runOperator([]);
     try {

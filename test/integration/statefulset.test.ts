@@ -1,6 +1,6 @@
 // The StatefulSet controller as users run it: the operator process against the local control plane,
 // pods simulated by kwok (sim.tentacle.dev/ready: "false" keeps a pod unready), volumes pre-bound.
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import type { Client } from '../../src/runtime/client/client.ts';
 import { Informer } from '../../src/runtime/cache/informer.ts';
@@ -13,6 +13,8 @@ import { reconciledAfterNow } from '../support/reconciles.ts';
 import { deleteStorageClass, deleteVolumes, preBoundVolumes, storageClass } from '../support/volumes.ts';
 import { waitFor } from '../support/wait.ts';
 import type { ReadonlyDeep } from '../../src/runtime/types.ts';
+
+jest.setTimeout(600_000);
 
 const EVENTS = { group: 'events.k8s.io', version: 'v1', kind: 'Event' };
 
@@ -27,7 +29,7 @@ interface PodHistory {
   revision: string;
 }
 
-describe('StatefulSet controller', { timeout: 600_000 }, () => {
+describe('StatefulSet controller', () => {
   let client: Client;
   let namespace: string;
   let operator: OperatorProcess;
@@ -52,7 +54,7 @@ describe('StatefulSet controller', { timeout: 600_000 }, () => {
   const historyOf = (set: string) =>
     [...histories.values()].filter((h) => new RegExp(`^${set}-\\d+$`).test(h.name)).sort((a, b) => a.seen - b.seen);
 
-  before(async () => {
+  beforeAll(async () => {
     client = await testClient();
     namespace = await testNamespace(client, 'sts');
     pods = new Informer<Pod>(client, POD, { namespace });
@@ -73,7 +75,7 @@ describe('StatefulSet controller', { timeout: 600_000 }, () => {
     operator = await runOperator(operatorArgs());
   });
 
-  after(async () => {
+  afterAll(async () => {
     stop.abort();
     if (operator) assert.equal(await operator.stop(), 0, operator.output().slice(-2000));
     await deleteNamespace(client, namespace);

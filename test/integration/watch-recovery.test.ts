@@ -1,7 +1,7 @@
 // The watcher against real failures on a private control plane: an API server restart, an etcd
 // compaction that forces 410 Gone, and a connection that stalls silently. After each, the informer's
 // store and the events its handlers saw must both equal a fresh list: nothing lost, nothing invented.
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,9 @@ import { CONFIGMAP, testClient } from '../support/runtime.ts';
 import { waitFor } from '../support/wait.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 
-describe('watcher recovery', { timeout: 300_000 }, () => {
+jest.setTimeout(300_000);
+
+describe('watcher recovery', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tentacle-watch-'));
   const namespace = 'watched';
   const stop = new AbortController();
@@ -27,7 +29,7 @@ describe('watcher recovery', { timeout: 300_000 }, () => {
   let proxy: TcpProxy;
   let informer: Informer;
 
-  before(async () => {
+  beforeAll(async () => {
     cp = await startControlPlane({ dir, kwok: false, controllerManager: false, scheduler: false });
     direct = await testClient({ kubeconfig: cp.kubeconfigPath });
     await direct.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
@@ -46,7 +48,7 @@ describe('watcher recovery', { timeout: 300_000 }, () => {
     assert.equal(await informer.waitForSync(AbortSignal.timeout(30_000)), true);
   });
 
-  after(async () => {
+  afterAll(async () => {
     stop.abort();
     await proxy?.close();
     await viaProxy?.close();

@@ -3,7 +3,7 @@
 // DNS resolves web-0.nginx to web-0's IP and it serves HTTP to another pod; a rolling update replaces the
 // pods in reverse ordinal order. Claims bind to hostPath volumes made for them, as an administrator
 // without a provisioner would.
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
@@ -18,7 +18,7 @@ describe('the nginx web StatefulSet on a real node', () => {
   const namespace = useNamespace('rn-web');
   let ns = '';
   const pvs = ordinals.map((i) => `rn-web-${process.pid}-${i}`);
-  before(async () => {
+  beforeAll(async () => {
     ns = namespace.name;
     const root = join(process.env.TENTACLE_REAL_NODE_DIR ?? '/tmp', 'volumes', ns);
     for (const [i, name] of pvs.entries()) {
@@ -36,7 +36,7 @@ describe('the nginx web StatefulSet on a real node', () => {
       }));
     }
   });
-  after(async () => {
+  afterAll(async () => {
     await kubectl(['delete', 'pv', ...pvs, '--ignore-not-found', '--wait=false']);
   });
 

@@ -1,6 +1,6 @@
 // The HorizontalPodAutoscaler walkthrough on a real node: php-apache burns real CPU under load from a pod,
 // metrics-server scrapes the real kubelet, and Tentacle's HPA scales the Deployment up, then back down.
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
 import { waitFor } from '../support/wait.ts';

@@ -1,7 +1,7 @@
 // Jobs and CronJobs with real containers: the classic manifests (only apiVersion changed) compute π in
 // real processes, a failing container backs off exponentially until BackoffLimitExceeded, a deadline kills
 // running containers, and the hello CronJob fires, prints, and has its history pruned.
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { kubectlJson, useNamespace } from '../support/kube.ts';
 import { waitFor } from '../support/wait.ts';

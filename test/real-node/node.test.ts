@@ -1,7 +1,7 @@
 // The real node itself, as kubectl users meet it: Ready, with logs, exec, port-forward and top going
 // through the API server to the kubelet (with the API server's client certificate, no anonymous access),
 // cluster DNS, and Service IPs through kube-proxy.
-import { before, describe, test } from 'node:test';
+import { beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { get } from 'node:http';
@@ -22,7 +22,7 @@ function httpGet(url: string): Promise<string> {
 describe('the real node', () => {
   const namespace = useNamespace('rn-node');
   let ns = '';
-  before(async () => {
+  beforeAll(async () => {
     ns = namespace.name;
     await kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({
       apiVersion: 'v1',

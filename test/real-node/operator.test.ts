@@ -1,7 +1,7 @@
 // The operator as users run it: the chart's two replicas as real pods on the real node, Ready through
 // their probes, one holding the Lease; killing the leader's pod hands the Lease over and a Job in flight
 // still completes exactly; a real Prometheus scrapes both pods at the metrics Service's endpoints.
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,7 +96,7 @@ describe('the chart on a real node', () => {
 
   describe('Prometheus', () => {
     let prom: Prometheus | undefined;
-    after(async () => {
+    afterAll(async () => {
       await prom?.stop();
     });
 

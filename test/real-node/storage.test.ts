@@ -2,7 +2,7 @@
 // agent Deployment, and the agent pod is admitted and scheduled to the real node. It cannot start: the
 // kernel of these machines has no NFS client, so the kubelet reports the failed NFS mount (docs/install.md).
 // The server is 127.0.0.1 so that nothing is ever sent to another host.
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { kubectl, kubectlJson } from '../support/kube.ts';
 import { waitFor } from '../support/wait.ts';
@@ -11,7 +11,7 @@ import { example, OPERATOR_NAMESPACE, realNode } from './support.ts';
 const NAME = `rn-nfs-${process.pid}`;
 
 describe('an NFSProvisioner on a real node', () => {
-  after(async () => {
+  afterAll(async () => {
     await kubectl(['delete', 'tnfs', NAME, '--ignore-not-found', '--wait=false']);
   });
 

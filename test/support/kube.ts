@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request, type RequestOptions } from 'node:https';
 import { join } from 'node:path';
-import { after, before } from 'node:test';
+import { afterAll, beforeAll } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 
@@ -154,15 +154,15 @@ export async function deleteNamespace(name: string): Promise<void> {
 }
 
 /**
- * Registers before/after hooks (call it at file or describe level) that create a unique namespace and
- * delete it afterwards; `.name` is set once the before hook ran.
+ * Registers beforeAll/afterAll hooks (call it at file or describe level) that create a unique namespace
+ * and delete it afterwards; `.name` is set once the beforeAll hook ran.
  */
 export function useNamespace(prefix = 'test'): { name: string } {
   const ns = { name: '' };
-  before(async () => {
+  beforeAll(async () => {
     ns.name = await createNamespace(prefix);
   });
-  after(async () => {
+  afterAll(async () => {
     if (ns.name) await deleteNamespace(ns.name);
   });
   return ns;

@@ -12,7 +12,7 @@
 //   - across processes (test files running in parallel), the adapter is taken under a Lease
 //     (kube-system/tentacle-test-metrics-adapter): a second file's startMetricsAdapter() waits until
 //     the first one's close() (or takes over when the holder's PID is dead).
-// So close() it in an after() hook, as early as possible.
+// So close() it in an afterAll() hook, as early as possible.
 //
 //   const adapter = await startMetricsAdapter();
 //   adapter.setPodMetric(ns, 'web-0', 'http_requests', '500m');         // pods/*/http_requests, pods/web-0/http_requests

@@ -1,7 +1,7 @@
 // Table tests for src/controllers/autoscaler/behavior.ts, ported from upstream horizontal_test.go
 // (TestScalingWithRules, TestConvertDesiredReplicasWithRules, TestNormalizeDesiredReplicas,
 // TestStoreScaleEvents) and pkg/apis/autoscaling/v2/defaults_test.go.
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import type { HPAScalingRules } from '../../../src/api/autoscaling/types.ts';
 import {

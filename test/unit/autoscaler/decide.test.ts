@@ -1,7 +1,7 @@
 // Tests for src/controllers/autoscaler/decide.ts: upstream horizontal_test.go scenarios (scale up / down,
 // tolerance, min/max, zero replicas, selectors, failing metrics, multiple metrics, events, conditions)
 // and the extensions (Prometheus, activation and scale to zero, dry run).
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import type { HorizontalPodAutoscaler, MetricSpec } from '../../../src/api/autoscaling/types.ts';
 import type { Pod } from '../../../src/api/core/types.ts';

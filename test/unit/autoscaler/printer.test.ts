@@ -1,6 +1,6 @@
 // The TARGETS column reads as kubectl prints autoscaling/v2 (cases from upstream's printers_test.go).
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import type { MetricSpec, MetricStatus } from '../../../src/api/autoscaling/types.ts';
 import { formatTargets } from '../../../src/controllers/autoscaler/printer.ts';
 

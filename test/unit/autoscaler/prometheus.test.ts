@@ -1,6 +1,6 @@
 // A Prometheus query result must be exactly one finite sample; anything else says what came back.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import { sampleOf } from '../../../src/controllers/autoscaler/prometheus.ts';
 
 describe('sampleOf', () => {

@@ -2,7 +2,7 @@
 // pkg/controller/podautoscaler/replica_calculator_test.go (the TestReplicaCalc* cases, TestGroupPods,
 // TestCalculateRequests). Upstream's fake clients become pods and readings built the same way: pods
 // "test-pod-<i>" with two containers, Ready per podReadiness, metric samples at time 0 with a 1 min window.
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import type { Pod } from '../../../src/api/core/types.ts';
 import { rfc3339 } from '../../../src/runtime/util/time.ts';

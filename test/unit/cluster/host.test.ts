@@ -1,6 +1,6 @@
 // Table tests of how the real node reads the host's state: iptables-save output as comparable lines,
 // `iptables -S` rules split into arguments, and mount points under given roots (from mountinfo).
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { mountPointsUnder, parseIptablesSave, splitRule } from '../../../hack/cluster/host.ts';
 

@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { decideCronJob, jobName, NEXT_SCHEDULE_DELTA_MS } from '../../../src/controllers/cronjob/decide.ts';
 import type { CronJobDecision } from '../../../src/controllers/cronjob/decide.ts';

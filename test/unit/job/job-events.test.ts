@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { generationChanged, passes } from '../../../src/runtime/controller/predicate.ts';
 import { sameGenerationUpdate } from '../../../src/controllers/job/index.ts';

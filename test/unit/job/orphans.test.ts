@@ -1,5 +1,5 @@
 // Which pods a vanished Job must release (upstream's orphan-pod path), and how an orphaned pod finds its Job.
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { FINALIZER_JOB_TRACKING, type Pod } from '../../../src/api/batch/types.ts';
 import { orphanedPodToJob, orphansOfMissingJob } from '../../../src/controllers/job/orphans.ts';

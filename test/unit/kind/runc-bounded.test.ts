@@ -1,7 +1,7 @@
 // Table tests of hack/kind/runc-bounded: which capabilities and oom_score_adj it takes out of an OCI spec
 // (create/run) or a process file (exec) for a given bounding set, and that it leaves other commands alone.
 // The real runc is replaced by `true`; the bounding set and the wrapper's own oom_score_adj come from the env.
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '../../../src/api/core/types.ts';
 import type { NFSProvisioner } from '../../../src/api/storage/types.ts';

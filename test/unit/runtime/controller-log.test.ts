@@ -1,6 +1,6 @@
 // The controller's per-reconcile log line, a contract tests rely on (test/support/reconciles.ts): every
 // reconcile, whatever its outcome, ends with one debug line `reconciled` naming the object and result.
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { Controller } from '../../../src/runtime/controller/controller.ts';

@@ -1,5 +1,5 @@
 // Table tests of the controller's pure parts: handlers, predicates, expectations.
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { Expectations } from '../../../src/runtime/controller/expectations.ts';
 import { enqueueForObject, enqueueForOwner } from '../../../src/runtime/controller/handler.ts';

@@ -1,7 +1,7 @@
 // Typed kinds: defineKind is a plain GroupVersionKind at run time, and to the compiler a kind that
 // carries its object type. The compile-time half is `typeChecks` below, which `make typecheck` judges
 // (each @ts-expect-error fails the build if its line compiles); it is never called.
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { JOB, type Job } from '../../../src/api/batch/types.ts';
 import { POD, type Pod } from '../../../src/api/core/types.ts';

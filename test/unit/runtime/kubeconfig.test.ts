@@ -1,7 +1,7 @@
 // Table tests of kubeconfig loading: relative paths, $KUBECONFIG merging, context resolution, the lookup
 // order, TLS settings and the headers of each auth method (static token, basic, token file, exec plugin,
 // impersonation). Files live in a temporary directory; nothing talks to a server.
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,10 +18,10 @@ import {
 } from '../../../src/runtime/client/kubeconfig.ts';
 
 let dir: string;
-before(() => {
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'kubeconfig-'));
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Writes a kubeconfig with one context per [context, cluster, user] and returns its path. */
 function kubeconfigFile(name: string, doc: Record<string, unknown>): string {
@@ -97,7 +97,7 @@ describe('resolveContext', () => {
 
 describe('loadKubeconfig finds the file as kubectl does', () => {
   const saved = { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME };
-  after(() => {
+  afterAll(() => {
     for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
   });
   const one = (name: string, server: string) =>

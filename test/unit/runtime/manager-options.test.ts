@@ -1,5 +1,5 @@
 // What Manager.create refuses before it connects anywhere.
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { Manager } from '../../../src/runtime/manager/manager.ts';
 

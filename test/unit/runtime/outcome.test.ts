@@ -1,6 +1,6 @@
 // Table tests of the controller's outcome mapping (what a result or an error means for the key), then
 // one controller run that shows each queue action carried out.
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';

@@ -1,6 +1,6 @@
 // OwnWrites: what this process wrote, until its cache shows it. Table cases, each a sequence of steps
 // on a fake clock, then what the facility answers.
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { OwnWrites } from '../../../src/runtime/controller/own-writes.ts';
 import type { KubeObject } from '../../../src/runtime/types.ts';

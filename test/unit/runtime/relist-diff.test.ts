@@ -1,5 +1,5 @@
 // Table tests of the informer's relist diff: what handlers are told when a fresh list replaces the store.
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import type { Client, ObjectList, WatchEvent } from '../../../src/runtime/client/client.ts';
 import { Informer, relistDiff, type RelistChange } from '../../../src/runtime/cache/informer.ts';

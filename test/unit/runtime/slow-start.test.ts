@@ -1,5 +1,5 @@
 // slowStartBatches: batch sizes, where a failure stops the run, what counts as a failure.
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { slowStartBatches, type SlowStartOptions } from '../../../src/runtime/controller/slow-start.ts';
 

@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { labelIndexName, OWNER_UID_INDEX, Store } from '../../../src/runtime/cache/store.ts';
 import { matchesSelector } from '../../../src/runtime/util/selectors.ts';

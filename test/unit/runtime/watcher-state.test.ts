@@ -1,6 +1,6 @@
 // Table tests of the watcher's state machine (every transition, no server), then the driver against a
 // scripted client for what only the driver does: abort, the inactivity timer, closing streams.
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import type { Client, ObjectList, WatchEvent } from '../../../src/runtime/client/client.ts';

@@ -4,7 +4,7 @@
 // TestUpdateClaimOwnerRefForSetAndPod, TestUpdateClaimControllerRef, TestHasUnexpectedController,
 // TestHasStaleOwnerRef) and stateful_pod_control_test.go (TestPodClaimIsStale). Upstream's set kind is
 // apps/v1 StatefulSet; here it is apps.tentacle.dev/v1alpha1 StatefulSet.
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { API_VERSION } from '../../../src/api/apps/types.ts';
 import type { RetentionPolicyType, StatefulSet } from '../../../src/api/apps/types.ts';

@@ -11,7 +11,7 @@
 // getStatefulSetRevisions does, decides, applies the actions (phases in order) to the pod and claim maps,
 // stores the status, and truncates history; "kubelet" helpers then move pods to Running / Ready, and
 // finish graceful deletions.
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { API_VERSION, LABEL_POD_INDEX, LABEL_POD_NAME } from '../../../src/api/apps/types.ts';
 import type { RetentionPolicyType, StatefulSet, StatefulSetSpec } from '../../../src/api/apps/types.ts';

@@ -2,7 +2,7 @@
 // pkg/controller/statefulset/stateful_set_utils_test.go (TestGetParentNameAndOrdinal, TestIsMemberOf,
 // TestIdentityMatches, TestStorageMatches, TestUpdateIdentity, TestUpdateStorage, TestNewPodControllerRef,
 // TestIsRunningAndReady) plus podutil.IsPodAvailable's minReadySeconds boundary.
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { API_VERSION, LABEL_POD_INDEX, LABEL_POD_NAME, LABEL_REVISION_HASH } from '../../../src/api/apps/types.ts';
 import type { StatefulSetSpec } from '../../../src/api/apps/types.ts';

@@ -2,7 +2,7 @@
 // (HashControllerRevision, EqualRevision / TestFindEqualRevisions, TestSortControllerRevisions,
 // ControllerRevisionName) and pkg/controller/statefulset (TestCreateApplyRevision,
 // TestRollingUpdateApplyRevision, TestStatefulSetControl_getSetRevisions, truncateHistory).
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { API_VERSION } from '../../../src/api/apps/types.ts';
 import type { StatefulSet } from '../../../src/api/apps/types.ts';

@@ -1,4 +1,4 @@
-import { test, describe } from 'node:test';
+import { test, describe } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { Backoff } from '../../../src/runtime/util/backoff.ts';
 import type { BackoffOptions } from '../../../src/runtime/util/backoff.ts';

@@ -1,4 +1,4 @@
-import { test, describe } from 'node:test';
+import { test, describe } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { formatDuration, parseDuration } from '../../../src/runtime/util/duration.ts';
 

@@ -1,4 +1,4 @@
-import { test, describe } from 'node:test';
+import { test, describe } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { finalizerPatch, hasFinalizer, withFinalizer, withoutFinalizer } from '../../../src/runtime/util/finalizers.ts';
 import type { KubeObject } from '../../../src/runtime/types.ts';

@@ -1,4 +1,4 @@
-import { test, describe } from 'node:test';
+import { test, describe } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { controllerRef, getControllerOf, hasOwner, isControlledBy } from '../../../src/runtime/util/owners.ts';
 import type { KubeObject, OwnerReference } from '../../../src/runtime/types.ts';

@@ -1,4 +1,4 @@
-import { test, describe } from 'node:test';
+import { test, describe } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { formatQuantity, parseQuantity, parseQuantityMilli } from '../../../src/runtime/util/quantity.ts';
 import type { QuantityFormat } from '../../../src/runtime/util/quantity.ts';

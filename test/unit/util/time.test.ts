@@ -1,4 +1,4 @@
-import { test, describe } from 'node:test';
+import { test, describe } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { parseTime, rfc3339, rfc3339Micro } from '../../../src/runtime/util/time.ts';
 
