@@ -8,18 +8,28 @@ type Args = ConstructorParameters<typeof NodeEnvironment>;
 
 export default class TestEnvironment extends NodeEnvironment {
   private readonly timeout: number | undefined;
+  private readonly env = { ...process.env };
 
   constructor(config: Args[0], context: Args[1]) {
     super(config, context);
     // Jest applies only a testTimeout given for the whole run, not a project's: set it here instead
     // (a file's own jest.setTimeout still wins, and so does --testTimeout).
     this.timeout = config.globalConfig.testTimeout ? undefined : config.projectConfig.testTimeout;
+    // The process's own environment rather than Jest's copy of it, so that what a test sets reaches
+    // Node itself (os.homedir() reads HOME there) and child processes; restored in teardown.
+    this.global.process.env = process.env;
     this.global.structuredClone = realmStructuredClone(this.getVmContext()!);
   }
 
   /** Jest calls this with every event of the run and its state (jest-circus). */
   handleTestEvent(event: { name: string }, state: { testTimeout: number }): void {
     if (event.name === 'setup' && this.timeout) state.testTimeout = this.timeout;
+  }
+
+  override async teardown(): Promise<void> {
+    for (const key of Object.keys(process.env)) if (!(key in this.env)) delete process.env[key];
+    Object.assign(process.env, this.env);
+    await super.teardown();
   }
 }
 
