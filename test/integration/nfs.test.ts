@@ -21,6 +21,9 @@ import { metricSum, scrape } from '../support/metrics-text.ts';
 
 jest.setTimeout(600_000);
 
+/** A directory's entry names in an array of this file's realm (readdirSync's are Node's under Jest). */
+const listDir = (dir: string): string[] => [...readdirSync(dir)];
+
 const EVENTS = { group: 'events.k8s.io', version: 'v1', kind: 'Event' };
 type Ev = { metadata: object; reason: string; note?: string; type: string; regarding: { name: string; kind: string } };
 
@@ -156,9 +159,9 @@ describe('NFS provisioner (local mode)', () => {
       await waitFor(async () => !(await client.find(PV, '', s.pv)), { what: `PV ${s.pv} deleted (${s.base})`, timeoutMs: 60_000 });
       if (s.expect === 'archived') {
         assert.ok(!existsSync(join(s.root, s.dir)));
-        assert.ok(existsSync(join(s.root, `archived-${s.dir}`, 'data.txt')), readdirSync(s.root).join());
+        assert.ok(existsSync(join(s.root, `archived-${s.dir}`, 'data.txt')), listDir(s.root).join());
       } else if (s.expect === 'deleted') {
-        assert.deepEqual(readdirSync(s.root), []);
+        assert.deepEqual(listDir(s.root), []);
       } else {
         assert.ok(existsSync(join(s.root, s.dir, 'data.txt')));
       }
@@ -190,8 +193,8 @@ describe('NFS provisioner (local mode)', () => {
     for (const c of (await client.list<PersistentVolumeClaim>(PVC, { namespace })).items.filter((c) => c.metadata.name!.startsWith('t-'))) {
       assert.equal(c.status?.phase, 'Pending', c.metadata.name);
     }
-    assert.deepEqual(readdirSync(outside), [], 'nothing was created through a symlink');
-    assert.deepEqual(readdirSync(root).sort(), ['ok', 'planted']);
+    assert.deepEqual(listDir(outside), [], 'nothing was created through a symlink');
+    assert.deepEqual(listDir(root).sort(), ['ok', 'planted']);
     assert.ok(!existsSync(join(exportsDir, 'escape')) && !existsSync(join(tmpdir(), 'escape')));
     rmSync(outside, { recursive: true, force: true });
   });
@@ -238,7 +241,7 @@ describe('NFS provisioner (local mode)', () => {
     const volumes = new Set<string>();
     for (const i of [0, 1, 2]) volumes.add((await bound(`www-web-${i}`)).spec.volumeName!);
     assert.equal(volumes.size, 3);
-    const dirs = readdirSync(root).sort();
+    const dirs = listDir(root).sort();
     assert.deepEqual(dirs, [0, 1, 2].map((i) => dirs.find((d) => d.startsWith(`${namespace}-www-web-${i}-pvc-`))).sort());
     await client.delete(STATEFULSET, namespace, 'web');
   });
@@ -266,7 +269,7 @@ describe('NFS provisioner (local mode)', () => {
     assert.equal(used, 12345);
     await client.delete(PVC, namespace, 'used');
     await waitFor(() => existsSync(join(root, `archived-${namespace}-used`)), { what: 'archived' });
-    await waitFor(() => readdirSync(root).length === 0, { what: 'expired archive removed', timeoutMs: 20_000 });
+    await waitFor(() => listDir(root).length === 0, { what: 'expired archive removed', timeoutMs: 20_000 });
   });
 
   test('provisioning survives kill -9 mid-way: exactly one PV per claim, no stray directory', async () => {
@@ -274,9 +277,9 @@ describe('NFS provisioner (local mode)', () => {
     const n = 30;
     await Promise.all(Array.from({ length: n }, (_, i) => claim(`r-${i}`, name)));
     // Kill as soon as some, not all, volumes exist.
-    await waitFor(async () => readdirSync(root).length >= 3, { what: 'first directories', timeoutMs: 60_000, intervalMs: 20 });
+    await waitFor(async () => listDir(root).length >= 3, { what: 'first directories', timeoutMs: 60_000, intervalMs: 20 });
     await operator.kill();
-    const atKill = readdirSync(root).length;
+    const atKill = listDir(root).length;
     const pvsAtKill = (await client.list<PersistentVolume>(PV)).items.filter((v) => v.metadata.annotations?.['storage.tentacle.dev/provisioner'] === name).length;
     console.log(`killed with ${atKill} directories and ${pvsAtKill} volumes of ${n}`);
     operator = await runOperator(args());
@@ -285,7 +288,7 @@ describe('NFS provisioner (local mode)', () => {
     assert.equal(pvs.length, n, 'one PV per claim');
     assert.equal(new Set(pvs.map((v) => v.spec.claimRef?.name)).size, n);
     const pvDirs = pvs.map((v) => v.spec.nfs!.path.replace('/srv/nfs/', '')).sort();
-    assert.deepEqual(readdirSync(root).sort(), pvDirs, 'directories are exactly those of the PVs');
+    assert.deepEqual(listDir(root).sort(), pvDirs, 'directories are exactly those of the PVs');
   });
 });
 
@@ -341,7 +344,7 @@ describe('NFS provisioner (cluster mode: the agent Deployment, and the agent its
         assert.ok(existsSync(join(exportRoot, `${namespace}-via-agent-${pv.metadata.name}`)));
         await client.delete(PVC, namespace, 'via-agent');
         await waitFor(async () => !(await client.find(PV, '', pv.metadata.name!)), { what: 'volume reclaimed by the agent' });
-        assert.deepEqual(readdirSync(exportRoot), [`archived-${namespace}-via-agent-${pv.metadata.name}`]);
+        assert.deepEqual(listDir(exportRoot), [`archived-${namespace}-via-agent-${pv.metadata.name}`]);
       } finally {
         assert.equal(await agent.stop(), 0, agent.output().slice(-2000));
         rmSync(exportRoot, { recursive: true, force: true });
