@@ -128,7 +128,8 @@ describe('Prometheus scrapes the operator', () => {
   test('the chart\'s alert rules load, evaluate without error, and stay quiet for a healthy leader', async () => {
     // Until the first scrape, "operator down" is true; it must clear once the target is scraped.
     const rules = await waitFor(async () => {
-      const body = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as any;
+      // JSON.parse rather than .json(): fetch's arrays are of Node's realm under Jest, not the literal's below.
+      const body = JSON.parse(await (await fetch(`${promUrl}/api/v1/rules`)).text());
       const all = (body.data.groups as any[]).flatMap((g) => g.rules);
       return all.length && all.every((r: any) => r.health === 'ok' && r.state === 'inactive') ? all : undefined;
     }, { what: 'every rule evaluated, healthy and inactive', timeoutMs: 30_000 });

@@ -133,9 +133,11 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
     rmSync(dir, { recursive: true, force: true });
   };
 
-  const api = async (path: string) => {
+  const api = async (path: string): Promise<unknown> => {
     const res = await fetch(url + path);
-    return res.json();
+    // JSON.parse rather than res.json(): under Jest, fetch's objects and arrays are of Node's realm, and
+    // assert.deepStrictEqual finds them unequal to a test's literals.
+    return JSON.parse(await res.text());
   };
   const query = async (promql: string): Promise<any[]> => {
     const body = (await api(`/api/v1/query?query=${encodeURIComponent(promql)}`)) as any;

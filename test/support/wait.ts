@@ -1,5 +1,6 @@
 // Polling for integration tests.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isNativeError } from 'node:util/types';
 
 export interface WaitOptions {
   /** Give up after this long (default 30 s). */
@@ -30,7 +31,9 @@ export async function waitFor<T>(
       last = err;
     }
     if (Date.now() > deadline) {
-      const detail = last instanceof Error ? last.message : JSON.stringify(last);
+      // isNativeError, not instanceof: under Jest, errors that Node's own modules throw (fetch's) are of
+      // another realm than this file's Error.
+      const detail = isNativeError(last) ? last.message : JSON.stringify(last);
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${opts.what ?? 'condition'} (last: ${detail})`);
     }
     await sleep(opts.intervalMs ?? 200);
