@@ -94,10 +94,12 @@ describe('metrics APIs', () => {
   describe('custom and external metrics from the test adapter through the aggregator', () => {
     let ns = '';
     let adapter: MetricsAdapter | undefined;
+    // startMetricsAdapter waits up to 5 minutes for another file's adapter (autoscaler.test.ts) to be
+    // closed, then up to 1 minute for its APIServices: more than this file's timeout.
     beforeAll(async () => {
       ns = await createNamespace('metrics-adapter');
       adapter = await startMetricsAdapter();
-    });
+    }, 420_000);
     afterAll(async () => {
       await adapter?.close();
       if (ns) await deleteNamespace(ns);
