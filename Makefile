@@ -2,7 +2,7 @@
 SHELL := /usr/bin/env bash
 export PATH := $(CURDIR)/bin:$(PATH)
 
-.PHONY: all dev dev-real test deps deps-real-node deps-kind kind-e2e tools lint typecheck test-unit test-integration test-real-node build image stand-in-images docker-down chart-crds chaos fuzz clean cluster-up cluster-down help
+.PHONY: all dev dev-real test deps deps-real-node deps-kind kind-e2e tools lint typecheck test-unit test-integration test-real-node build docs image stand-in-images docker-down chart-crds chaos fuzz clean cluster-up cluster-down help
 
 all: test
 
@@ -18,6 +18,7 @@ help:
 	@echo "make deps              Node.js 24, npm packages, system packages, pinned binaries"
 	@echo "make cluster-up|down   the dev control plane alone (.dev/kubeconfig)"
 	@echo "make chart-crds        copy crds/ into the Helm chart (charts/tentacle/files/crds)"
+	@echo "make docs              the API reference of tentacle/runtime and tentacle/testing (typedoc) in docs/api/"
 
 bin/node: hack/node.sh hack/versions.env
 	hack/node.sh
@@ -47,6 +48,10 @@ typecheck: node_modules/.installed
 
 build: node_modules/.installed
 	npx tsc -p tsconfig.build.json
+
+# The API reference (typedoc.json): generated, not committed; docs/runtime.md is its front page.
+docs: node_modules/.installed
+	npx typedoc
 
 # The chart's copy of crds/ (Helm cannot read outside the chart); test/e2e/chart.test.ts checks it.
 chart-crds:
