@@ -3,6 +3,7 @@
 // closed or stalled stream, a failed request) and returns the next state, the events to emit and what
 // to do next. watcher.ts performs the requests, timers and sleeps; every transition here is tested
 // without a server (test/unit/runtime/watcher-state.test.ts).
+import { isNativeError } from 'node:util/types';
 import type { WatchEvent } from '../client/client.ts';
 import { ApiError, isGone } from '../client/errors.ts';
 import { apiVersionOf, type GroupVersionKind, type KubeObject } from '../types.ts';
@@ -129,7 +130,8 @@ export function step<T extends KubeObject>(state: WatcherState, input: WatcherIn
       if (state.phase !== 'listing' && state.phase !== 'watching') throw wrong();
       // 410 on a watch: the version was compacted away; on a list: the continue token expired.
       if (isGone(input.error)) return { ...relist(), restart: { reason: 'gone' } };
-      const error = input.error instanceof Error ? input.error : new Error(String(input.error));
+      // isNativeError rather than instanceof: an error from another realm (a vm context) is an error too.
+      const error = isNativeError(input.error) ? input.error : new Error(String(input.error));
       // A failed list starts over, init included; a failed watch keeps its place.
       return { ...wait(state.phase === 'watching' ? state.resourceVersion : undefined), restart: { reason: 'error', error } };
     }
