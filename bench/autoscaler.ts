@@ -22,7 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEPLOYMENT, type Deployment } from '../src/api/core/types.ts';
 import { startMetricsAdapter, type MetricsAdapter } from '../test/support/metrics-adapter.ts';
 import { runOperator, type OperatorProcess } from '../test/support/operator.ts';
-import { waitFor } from '../test/support/wait.ts';
+import { waitFor } from '../src/testing/wait.ts';
 import { OPERATOR_USER, operatorEntry, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, quantile, ratio, stopBench } from './support.ts';
 
 const { values } = parseArgs({

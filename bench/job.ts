@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import type { KubeObject } from '../src/runtime/types.ts';
 import { isConditionTrue } from '../src/runtime/util/conditions.ts';
 import { runOperator } from '../test/support/operator.ts';
-import { waitFor } from '../test/support/wait.ts';
+import { waitFor } from '../src/testing/wait.ts';
 import { OPERATOR_USER, operatorEntry, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, ratio, stopBench } from './support.ts';
 
 const { values } = parseArgs({

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PV, PVC, STORAGE_CLASS, type PersistentVolume, type PersistentVolumeClaim } from '../src/api/core/types.ts';
 import { runOperator, type OperatorProcess } from '../test/support/operator.ts';
-import { waitFor } from '../test/support/wait.ts';
+import { waitFor } from '../src/testing/wait.ts';
 import { OPERATOR_USER, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, pool, processUsage, quantile, ratio, serviceAccountUser, stopBench } from './support.ts';
 
 const { values } = parseArgs({

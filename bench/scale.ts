@@ -37,7 +37,7 @@ import { HORIZONTAL_POD_AUTOSCALER } from '../src/api/autoscaling/types.ts';
 import type { GroupVersionKind, KubeObject } from '../src/runtime/types.ts';
 import { isConditionTrue } from '../src/runtime/util/conditions.ts';
 import { runOperator, type OperatorProcess } from '../test/support/operator.ts';
-import { waitFor } from '../test/support/wait.ts';
+import { waitFor } from '../src/testing/wait.ts';
 import { formatHeapSummary, summarizeHeapSnapshot, type HeapSummary } from './heap-summary.ts';
 import { benchControlPlane, heapUsedBytes, MiB, operatorEntry, operatorKubeconfig, pool, processUsage, quantile, ratio, rssBytes, stopBench } from './support.ts';
 

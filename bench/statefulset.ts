@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { StatefulSet } from '../src/api/apps/types.ts';
 import { runOperator } from '../test/support/operator.ts';
-import { waitFor } from '../test/support/wait.ts';
+import { waitFor } from '../src/testing/wait.ts';
 import { OPERATOR_USER, auditWrites, benchControlPlane, operatorKubeconfig, processUsage, ratio, stopBench } from './support.ts';
 
 const { values } = parseArgs({

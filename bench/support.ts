@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startControlPlane, type ControlPlane } from '../hack/cluster/control-plane.ts';
+import { startControlPlane, type ControlPlane } from '../src/testing/index.ts';
 import type { Client } from '../src/runtime/client/client.ts';
 import { testClient } from '../test/support/runtime.ts';
 import { metricSum, scrape } from '../test/support/metrics-text.ts';

@@ -1,22 +1,20 @@
 #!/usr/bin/env bash
-# Integration tests: one local control plane for the whole run (tests isolate themselves by namespace),
-# always stopped afterwards, whatever happens.
+# Integration tests: Jest's integration project (test/integration, test/e2e; jest.config.js), or only the
+# files given (test path patterns). tentacle/testing's global setup starts one local control plane for
+# the whole run in $TENTACLE_TEST_DIR (its logs stay there) with crds/ installed, and its teardown stops
+# it; the components die with Jest even when it is killed. Jest's ES modules need Node's
+# --experimental-vm-modules.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export PATH="$ROOT/bin:$PATH"
-dir="${TENTACLE_TEST_DIR:-$ROOT/.dev/test}"
-stop() { node hack/cluster/cli.ts down --dir "$dir" >/dev/null 2>&1 || true; }
+export TENTACLE_TEST_DIR="${TENTACLE_TEST_DIR:-$ROOT/.dev/test}"
+# The preset starts its own control plane; one from the environment would be used instead.
+unset TENTACLE_KUBECONFIG
+# A control plane left in that folder by `hack/cluster/cli.ts up` (which outlives its caller) goes first.
+stop() { node hack/cluster/cli.ts down --dir "$TENTACLE_TEST_DIR" >/dev/null 2>&1 || true; }
 source "$ROOT/hack/cleanup.sh"
 cleanup_on_exit stop
 stop
-node hack/cluster/cli.ts up --dir "$dir"
-export TENTACLE_KUBECONFIG="$dir/kubeconfig"
-if compgen -G "crds/*.yaml" >/dev/null; then
-  kubectl --kubeconfig "$TENTACLE_KUBECONFIG" apply --server-side -f crds/ >/dev/null
-  kubectl --kubeconfig "$TENTACLE_KUBECONFIG" wait --for=condition=Established --timeout=60s -f crds/ >/dev/null
-fi
-# Jest's integration project (test/integration, test/e2e; jest.config.js), or only the files given
-# (test path patterns); its ES modules need Node's --experimental-vm-modules.
 node --experimental-vm-modules node_modules/jest/bin/jest.js --ci --verbose --selectProjects integration \
   --maxWorkers="${TEST_CONCURRENCY:-2}" "$@"

@@ -13,17 +13,10 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  adminRequest,
-  apiServiceAvailable,
-  attachControlPlane,
-  clusterDir,
-  componentStatus,
-  readState,
-  startControlPlane,
-  statePath,
-} from './control-plane.ts';
-import { ensurePki, pkiPaths, writeKubeconfig } from './pki.ts';
+import { apiServiceAvailable } from '../../src/testing/control-plane/aggregation.ts';
+import { adminRequest, attachControlPlane, startControlPlane } from '../../src/testing/control-plane/start.ts';
+import { clusterDir, componentStatus, readState, statePath } from '../../src/testing/control-plane/state.ts';
+import { ensurePki, pkiPaths, writeKubeconfig } from '../../src/testing/control-plane/pki.ts';
 import {
   ensureNodePki,
   hostAddress,
@@ -34,7 +27,7 @@ import {
   stopRealNode,
 } from './real-node.ts';
 import { processesMentioning } from './host.ts';
-import { isAlive, stopProcess } from './proc.ts';
+import { isAlive, stopProcess } from '../../src/testing/control-plane/process.ts';
 
 const USAGE = 'usage: node hack/cluster/cli.ts up|down|status [--dir DIR] [--nodes N] [--real-node]';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -22,9 +22,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { httpCall } from './http.ts';
-import { issue, pkiPaths, writeKubeconfig } from './pki.ts';
-import { freePorts, isAlive, logTail, spawnDetached, stopProcess, type ProcessRecord } from './proc.ts';
+import { httpCall } from '../../src/testing/control-plane/http.ts';
+import { issue, pkiPaths, writeKubeconfig } from '../../src/testing/control-plane/pki.ts';
+import { freePorts, isAlive, logTail, spawnDetached, stopProcess, type ProcessRecord } from '../../src/testing/control-plane/process.ts';
 import {
   iptablesRules,
   mountsUnder,

@@ -1,4 +1,4 @@
-// Polling for integration tests.
+// Polling until a condition holds, for tests against a real control plane.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isNativeError } from 'node:util/types';
 

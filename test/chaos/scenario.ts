@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { auditEvents, benchControlPlane, operatorKubeconfig, quantile, stopBench } from '../../bench/support.ts';
 import { seededRandom } from '../support/random.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 import { JobIntervals, JobPodsSeen, OrdinalWatch, ReplicaRange } from './observe.ts';
 import { Replicas } from './replicas.ts';
 import { NODES, NS, check, create, finalizersLeft, pending, prepare, rollingUpdate, teardown, type WorkloadSize } from './workload.ts';

@@ -9,7 +9,7 @@ import { CRONJOB, JOB, FINALIZER_JOB_TRACKING } from '../../src/api/batch/types.
 import { STATEFULSET, type StatefulSetStatus } from '../../src/api/apps/types.ts';
 import { HORIZONTAL_POD_AUTOSCALER } from '../../src/api/autoscaling/types.ts';
 import { pool, type AuditEvent } from '../../bench/support.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 import type { JobPodsSeen, ReplicaRange } from './observe.ts';
 
 export interface WorkloadSize {

@@ -13,7 +13,7 @@ import { controllers as available } from '../../src/controllers/index.ts';
 import { createNamespace, deleteNamespace, kubectl } from '../support/kube.ts';
 import { runOperator, type OperatorProcess } from '../support/operator.ts';
 import { PROMTOOL, startPrometheus, type Prometheus } from '../support/prometheus.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 import { CHART, find, render, run } from './support.ts';
 
 jest.setTimeout(300_000);

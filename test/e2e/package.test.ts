@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, jest, test } from '@jest/globals';
 import { kubeconfigPath } from '../support/kube.ts';
 import { CONFIGMAP, deleteNamespace, testClient, testNamespace } from '../support/runtime.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 import type { Client } from '../../src/runtime/client/client.ts';
 import type { KubeObject } from '../../src/runtime/types.ts';
 import { REPO, run } from './support.ts';
@@ -36,18 +36,12 @@ afterAll(async () => {
 });
 
 test('npm pack installs into an empty project that type-checks and runs against tentacle/runtime', async () => {
-  const pkg = join(work, 'package');
-  mkdirSync(pkg);
-  cpSync(join(REPO, 'package.json'), join(pkg, 'package.json'));
-  cpSync(join(REPO, 'crds'), join(pkg, 'crds'), { recursive: true });
-  await run(tsc, ['-p', 'tsconfig.build.json', '--outDir', join(pkg, 'dist')], { timeoutMs: 300_000 });
-  await run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], { cwd: pkg, timeoutMs: 120_000 });
-  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
-  assert.ok(tarball, 'npm pack wrote a tarball');
+  const tarball = (await run(join(REPO, 'hack', 'pack.sh'), [work], { timeoutMs: 300_000 })).trim();
+  assert.ok(tarball.endsWith('.tgz'), `hack/pack.sh wrote a tarball (${tarball})`);
 
   mkdirSync(consumer);
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, tarball), '@types/node@^24'], { cwd: consumer, timeoutMs: 300_000 });
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, '@types/node@^24'], { cwd: consumer, timeoutMs: 300_000 });
   cpSync(join(REPO, 'test', 'e2e', 'fixtures', 'consumer', 'main.ts'), join(consumer, 'main.ts'));
   writeFileSync(
     join(consumer, 'tsconfig.json'),

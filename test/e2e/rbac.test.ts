@@ -14,11 +14,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startControlPlane, USAGE_CPU_ANNOTATION, type ControlPlane } from '../../hack/cluster/control-plane.ts';
+import { startControlPlane, USAGE_CPU_ANNOTATION, type ControlPlane } from '../../src/testing/index.ts';
 import { KUBECTL } from '../support/kube.ts';
 import { startMetricsAdapter, type MetricsAdapter } from '../support/metrics-adapter.ts';
 import { runOperator, type OperatorProcess } from '../support/operator.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 import { CHART, find, helm, render, run, triples, type Manifest, type PolicyRule } from './support.ts';
 import { scrape } from '../support/metrics-text.ts';
 

@@ -16,7 +16,7 @@ import { startMetricsAdapter, type MetricsAdapter } from '../support/metrics-ada
 import { runOperator, type OperatorProcess } from '../support/operator.ts';
 import { startPrometheus, type Prometheus } from '../support/prometheus.ts';
 import { deleteNamespace, testClient, testNamespace } from '../support/runtime.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 
 jest.setTimeout(600_000);
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CRD = join(REPO, 'crds/autoscaling.tentacle.dev_horizontalpodautoscalers.yaml');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { create, getObject, kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CRDS = ['crds/batch.tentacle.dev_jobs.yaml', 'crds/batch.tentacle.dev_cronjobs.yaml'];

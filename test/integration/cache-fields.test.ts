@@ -6,7 +6,7 @@ import { Cache } from '../../src/runtime/cache/cache.ts';
 import type { Client } from '../../src/runtime/client/client.ts';
 import type { KubeObject } from '../../src/runtime/types.ts';
 import { CONFIGMAP, SECRET, deleteNamespace, testClient, testNamespace } from '../support/runtime.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 
 jest.setTimeout(60_000);
 

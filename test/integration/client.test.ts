@@ -7,7 +7,7 @@ import type { Client } from '../../src/runtime/client/client.ts';
 import { isConflict, isInvalid, isNotFound } from '../../src/runtime/client/errors.ts';
 import type { KubeObject } from '../../src/runtime/types.ts';
 import { CONFIGMAP, deleteNamespace, testClient, testNamespace } from '../support/runtime.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 
 jest.setTimeout(120_000);
 

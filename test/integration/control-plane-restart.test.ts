@@ -6,7 +6,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest, test } from '@jest/globals';
-import { startControlPlane, type ControlPlane } from '../../hack/cluster/control-plane.ts';
+import { startControlPlane, type ControlPlane } from '../../src/testing/index.ts';
 import { connection, kubeRequest } from '../support/kube.ts';
 
 jest.setTimeout(240_000);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from '@jest/globals';
 import { create, getObject, kubectl, kubeRequest, useNamespace } from '../support/kube.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 
 const ns = useNamespace('cp');
 

@@ -7,7 +7,7 @@ import { isConditionTrue } from '../../src/runtime/util/conditions.ts';
 import { CRONJOB, JOB, POD, type CronJob, type Job, type Pod } from '../../src/api/batch/types.ts';
 import { deleteNamespace, testClient, testNamespace } from '../support/runtime.ts';
 import { runOperator, type OperatorProcess } from '../support/operator.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 
 jest.setTimeout(400_000);
 

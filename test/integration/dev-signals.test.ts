@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { componentStatus, readState } from '../../hack/cluster/control-plane.ts';
+import { componentStatus, readState } from '../../src/testing/index.ts';
 import { processesMentioning } from '../../hack/cluster/host.ts';
-import { groupAlive } from '../../hack/cluster/proc.ts';
+import { groupAlive } from '../../src/testing/control-plane/process.ts';
 import { freePort } from '../support/operator.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 
 jest.setTimeout(900_000);
 

@@ -9,7 +9,7 @@ import { JOB, POD, type Job, type Pod } from '../../src/api/batch/types.ts';
 import { deleteNamespace, testClient, testNamespace } from '../support/runtime.ts';
 import { runOperator, type OperatorProcess } from '../support/operator.ts';
 import { reconciledAfterNow } from '../support/reconciles.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 import type { ReadonlyDeep } from '../../src/runtime/types.ts';
 
 jest.setTimeout(300_000);

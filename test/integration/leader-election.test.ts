@@ -7,7 +7,7 @@ import type { Client } from '../../src/runtime/client/client.ts';
 import { silentLogger } from '../../src/runtime/log.ts';
 import { Manager, type ManagerOptions } from '../../src/runtime/manager/manager.ts';
 import { captureLogger, deleteNamespace, kubeconfigPath, testClient, testNamespace } from '../support/runtime.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 import { loadKubeconfig } from '../../src/runtime/client/kubeconfig.ts';
 

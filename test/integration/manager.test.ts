@@ -11,7 +11,7 @@ import { silentLogger } from '../../src/runtime/log.ts';
 import type { KubeObject, Request } from '../../src/runtime/types.ts';
 import { controllerRef } from '../../src/runtime/util/owners.ts';
 import { CONFIGMAP, SECRET, deleteNamespace, testClient, testNamespace } from '../support/runtime.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 import { scrape } from '../support/metrics-text.ts';
 
 jest.setTimeout(180_000);

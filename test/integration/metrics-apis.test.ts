@@ -10,7 +10,7 @@ import { create, createNamespace, deleteNamespace, kubectl, kubeRequest } from '
 import { startExporter, type Exporter } from '../support/exporter.ts';
 import { ADAPTER_APISERVICES, startMetricsAdapter, type MetricsAdapter } from '../support/metrics-adapter.ts';
 import { startPrometheus, type Prometheus } from '../support/prometheus.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 
 jest.setTimeout(180_000);
 

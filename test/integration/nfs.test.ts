@@ -16,7 +16,7 @@ import { NFS_PROVISIONER, type NFSProvisioner, type NFSProvisionerSpec } from '.
 import { deleteNamespace, testClient, testNamespace } from '../support/runtime.ts';
 import { runOperator, type OperatorProcess } from '../support/operator.ts';
 import { reconciledAfterNow } from '../support/reconciles.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 import { metricSum, scrape } from '../support/metrics-text.ts';
 
 jest.setTimeout(600_000);

@@ -11,7 +11,7 @@ import { deleteNamespace, testClient, testNamespace } from '../support/runtime.t
 import { runOperator, type OperatorProcess } from '../support/operator.ts';
 import { reconciledAfterNow } from '../support/reconciles.ts';
 import { deleteStorageClass, deleteVolumes, preBoundVolumes, storageClass } from '../support/volumes.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 import type { ReadonlyDeep } from '../../src/runtime/types.ts';
 
 jest.setTimeout(600_000);

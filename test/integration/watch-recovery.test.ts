@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startControlPlane, type ControlPlane } from '../../hack/cluster/control-plane.ts';
+import { startControlPlane, type ControlPlane } from '../../src/testing/index.ts';
 import type { Client } from '../../src/runtime/client/client.ts';
 import { Informer } from '../../src/runtime/cache/informer.ts';
 import { RuntimeMetrics } from '../../src/runtime/metrics/metrics.ts';
 import { objectKey, type KubeObject, type ReadonlyDeep } from '../../src/runtime/types.ts';
 import { CONFIGMAP, testClient } from '../support/runtime.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 
 jest.setTimeout(300_000);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 import { apply, example, isReady } from './support.ts';
 
 const REPLICAS = 3;

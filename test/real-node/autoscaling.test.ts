@@ -3,7 +3,7 @@
 import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 import { apply, example } from './support.ts';
 
 describe('the php-apache HPA walkthrough on a real node', () => {

@@ -4,7 +4,7 @@
 import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { kubectlJson, useNamespace } from '../support/kube.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 import { apply, busyboxJob, condition, example, logs, pods, waitForCondition } from './support.ts';
 
 const seconds = (t: string) => Date.parse(t) / 1000;

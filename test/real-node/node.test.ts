@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { get } from 'node:http';
 import { KUBECTL, kubeconfigPath, kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 import { isReady, realNode } from './support.ts';
 
 function httpGet(url: string): Promise<string> {

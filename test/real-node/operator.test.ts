@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
 import { startPrometheus, type Prometheus } from '../support/prometheus.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 import { apply, busyboxJob, isReady, OPERATOR_NAMESPACE, pods, realNode, RELEASE, waitForCondition } from './support.ts';
 
 const SELECTOR = `app.kubernetes.io/instance=${RELEASE}`;

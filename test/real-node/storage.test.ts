@@ -5,7 +5,7 @@
 import { afterAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { kubectl, kubectlJson } from '../support/kube.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 import { example, OPERATOR_NAMESPACE, realNode } from './support.ts';
 
 const NAME = `rn-nfs-${process.pid}`;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { readNodeState } from '../../hack/cluster/real-node.ts';
 import { kubectl, kubectlJson } from '../support/kube.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 import { REPO } from '../e2e/support.ts';
 
 /** The namespace and release the chart was installed as. */

@@ -429,7 +429,7 @@ async function apply(collection: string, name: string, obj: any): Promise<void> 
 
 async function register(port: number): Promise<void> {
   // ExternalName 127.0.0.1: the control plane's aggregator connects to 127.0.0.1:<APIService port>
-  // (see --enable-aggregator-routing in hack/cluster/control-plane.ts).
+  // (see --enable-aggregator-routing in src/testing/control-plane/apiserver.ts).
   await apply(`/api/v1/namespaces/${NAMESPACE}/services`, NAME, {
     apiVersion: 'v1',
     kind: 'Service',

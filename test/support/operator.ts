@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { kubeconfigPath } from './runtime.ts';
-import { waitFor } from './wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {

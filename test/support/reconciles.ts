@@ -17,7 +17,7 @@
 // of milliseconds against the round trip of the probe.
 import type { Client } from '../../src/runtime/client/client.ts';
 import type { GroupVersionKind } from '../../src/runtime/types.ts';
-import { waitFor } from './wait.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 
 /** The annotation reconciledAfterNow writes; no controller reads it. */
 export const PROBE_ANNOTATION = 'test.tentacle.dev/reconcile-probe';

@@ -1,4 +1,4 @@
-// Minimal HTTP(S) requests for talking to the components while they start (no dependency on src/).
+// Minimal HTTP(S) requests for talking to the components while they start (no dependency on the runtime).
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
@@ -53,4 +53,10 @@ export function httpCall(
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/** A component's health endpoint on 127.0.0.1 answers 200 (self-signed serving certificates: not verified). */
+export async function healthy(port: number, path: string): Promise<boolean> {
+  const res = await httpCall(`https://127.0.0.1:${port}${path}`, { tls: { insecure: true }, timeoutMs: 2000 });
+  return res.status === 200;
 }

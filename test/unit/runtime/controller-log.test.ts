@@ -7,7 +7,7 @@ import { Controller } from '../../../src/runtime/controller/controller.ts';
 import { TerminalError, type Result } from '../../../src/runtime/controller/reconciler.ts';
 import { ItemExponentialFailureRateLimiter } from '../../../src/runtime/queue/rate-limiter.ts';
 import type { Request } from '../../../src/runtime/types.ts';
-import { waitFor } from '../../support/wait.ts';
+import { waitFor } from '../../../src/testing/wait.ts';
 
 test('every reconcile ends with one debug line "reconciled" naming the object and the result', async () => {
   let text = '';

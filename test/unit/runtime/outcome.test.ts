@@ -12,7 +12,7 @@ import { RuntimeMetrics } from '../../../src/runtime/metrics/metrics.ts';
 import { ItemExponentialFailureRateLimiter } from '../../../src/runtime/queue/rate-limiter.ts';
 import type { Request } from '../../../src/runtime/types.ts';
 import { FakeClock } from '../../../src/runtime/util/clock.ts';
-import { waitFor } from '../../support/wait.ts';
+import { waitFor } from '../../../src/testing/wait.ts';
 
 const conflict = new ApiError(409, 'Conflict', 'the object has been modified');
 const alreadyExists = new ApiError(409, 'AlreadyExists', 'pods "p" already exists');
