@@ -1,25 +1,34 @@
-// tentacle/runtime: the framework's public API. Everything else under src/runtime is internal and may
-// change; what is exported here follows semver.
+/**
+ * tentacle/runtime: the framework's public API. Everything else under src/runtime is internal and may
+ * change; what is exported here follows semver.
+ * @module tentacle/runtime
+ */
 export { Manager, type ManagerOptions } from './manager/manager.ts';
 export { Builder, type WatchOptions } from './controller/builder.ts';
-export type { ControllerOptions } from './controller/controller.ts';
+export type { Controller, ControllerOptions } from './controller/controller.ts';
 export { TerminalError, type Reconciler, type ReconcileContext, type Result } from './controller/reconciler.ts';
-export { Expectations } from './controller/expectations.ts';
+export { Expectations, observeChildren } from './controller/expectations.ts';
 export { OwnWrites } from './controller/own-writes.ts';
 export { slowStartBatches, type SlowStartOptions, type SlowStartOutcome } from './controller/slow-start.ts';
 export { enqueueForObject, enqueueForOwner, type MapFunc } from './controller/handler.ts';
 export { annotationsChanged, generationChanged, labelsChanged, or, resourceVersionChanged, type Predicate } from './controller/predicate.ts';
-export { Client, type ClientOptions, type DeleteOptions, type ListOptions, type ObjectList, type PatchOptions, type PatchType, type Scale, type WatchEvent, type WriteOptions } from './client/client.ts';
-export { ApiError, isAlreadyExists, isConflict, isForbidden, isGone, isInvalid, isNotFound, isTooManyRequests } from './client/errors.ts';
-export { loadKubeconfig, type KubeconfigOptions } from './client/kubeconfig.ts';
+export { Client, type ClientOptions, type DeleteOptions, type ListOptions, type ObjectList, type PatchOptions, type PatchType, type RequestOptions, type Scale, type WatchEvent, type WatchEventType, type WatchOptions as ClientWatchOptions, type WriteOptions } from './client/client.ts';
+export { ApiError, isAlreadyExists, isConflict, isForbidden, isGone, isInvalid, isNotFound, isTooManyRequests, type StatusDetails } from './client/errors.ts';
+export { loadKubeconfig, type Kubeconfig, type KubeconfigOptions } from './client/kubeconfig.ts';
+export { updateStatusIfChanged } from './client/status.ts';
 export { Cache, type CacheOptions } from './cache/cache.ts';
-export { Informer, type EventHandler, type InformerOptions } from './cache/informer.ts';
+export { Informer, type EventHandler, type InformerOptions, type Transform } from './cache/informer.ts';
+export { OWNER_UID_INDEX } from './cache/store.ts';
 export type { FieldSet } from './cache/fields.ts';
-export type { EventRecorder, EventType } from './events/recorder.ts';
+export { quietOnAbort, type EventRecorder, type EventType, type PlannedEvent } from './events/recorder.ts';
 export { RuntimeMetrics } from './metrics/metrics.ts';
+export type { Check } from './manager/http.ts';
+export type { RateLimiter } from './queue/rate-limiter.ts';
+export type { Clock } from './util/clock.ts';
 export { newLogger, silentLogger, type LogFormat, type Logger } from './log.ts';
-export { findCondition, isConditionFalse, isConditionTrue, removeCondition, setCondition } from './util/conditions.ts';
-export { finalizerPatch, hasFinalizer, withFinalizer, withoutFinalizer } from './util/finalizers.ts';
+export { findCondition, isConditionFalse, isConditionTrue, removeCondition, setCondition, type ConditionInput } from './util/conditions.ts';
+export { semanticallyEqual } from './util/equality.ts';
+export { finalizerPatch, hasFinalizer, withFinalizer, withoutFinalizer, type JsonPatchOperation } from './util/finalizers.ts';
 export { controllerRef, getControllerOf, hasOwner, isControlledBy } from './util/owners.ts';
 export { matchesSelector, selectorToString } from './util/selectors.ts';
-export { apiVersionOf, defineKind, gvkOf, mutableCopy, objectKey, type Condition, type GroupVersionKind, type Kind, type KubeObject, type ReadonlyDeep, type ReadonlyObject, type Writable, type LabelSelector, type ObjectMeta, type OwnerReference, type Request } from './types.ts';
+export { apiVersionOf, defineKind, gvkOf, mutableCopy, objectKey, requestKey, type Condition, type GroupVersionKind, type Kind, type KubeObject, type ReadonlyDeep, type ReadonlyObject, type Writable, type LabelSelector, type LabelSelectorRequirement, type ObjectMeta, type OwnerReference, type Request } from './types.ts';

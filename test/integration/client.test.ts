@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import type { Client } from '../../src/runtime/client/client.ts';
 import { isConflict, isInvalid, isNotFound } from '../../src/runtime/client/errors.ts';
+import { updateStatusIfChanged } from '../../src/runtime/client/status.ts';
 import type { KubeObject } from '../../src/runtime/types.ts';
 import { CONFIGMAP, deleteNamespace, testClient, testNamespace } from '../support/runtime.ts';
 import { waitFor } from '../../src/testing/wait.ts';
@@ -104,6 +105,19 @@ describe('client', () => {
     assert.equal(withStatus.status?.observed, 5);
     assert.equal(withStatus.spec?.size, 5, 'the status subresource ignores spec changes');
     await assert.rejects(client.updateStatus<Widget>({ ...w, status: { observed: 6 } }), isConflict);
+  });
+
+  test('updateStatusIfChanged writes only a status that differs as stored', async () => {
+    const w = await client.create<Widget>({ apiVersion: 'test.tentacle.dev/v1', kind: 'Widget', metadata: { name: 'w5', namespace }, spec: { size: 1 } });
+    assert.equal(await updateStatusIfChanged(client, w, {}), undefined, 'no status and {} are the same');
+    const written = await updateStatusIfChanged(client, w, { observed: 1 });
+    assert.ok(written, 'a changed status is written');
+    assert.equal(written.status?.observed, 1);
+    assert.notEqual(written.metadata.resourceVersion, w.metadata.resourceVersion);
+    // An undefined field is an absent one: nothing to write, so no new resourceVersion either.
+    assert.equal(await updateStatusIfChanged<Widget>(client, written, { observed: 1, ...{ extra: undefined } }), undefined);
+    const again = await client.get<Widget>(WIDGET, namespace, 'w5');
+    assert.equal(again.metadata.resourceVersion, written.metadata.resourceVersion);
   });
 
   test('merge, JSON, strategic and server-side apply patches', async () => {

@@ -3,6 +3,7 @@
 // reconcileAutoscaler (pkg/controller/podautoscaler/horizontal.go) without the API calls. The reconciler
 // scales the target when `rescale` is true and writes `status`; on a failed scale update it uses
 // `rescaleFailed` instead.
+import type { PlannedEvent } from '../../runtime/events/recorder.ts';
 import type {
   HorizontalPodAutoscaler,
   HorizontalPodAutoscalerCondition,
@@ -41,12 +42,6 @@ export const DEFAULT_AUTOSCALER_OPTIONS: AutoscalerOptions = {
   downscaleStabilizationWindowMs: 5 * 60_000,
 };
 
-export interface AutoscalerEvent {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-}
-
 export interface AutoscalerObservation {
   hpa: ReadonlyDeep<HorizontalPodAutoscaler>;
   /** The target's scale subresource: spec.replicas and status.selector. */
@@ -74,9 +69,9 @@ export interface AutoscalerDecision {
   rescaleReason: string;
   status: HorizontalPodAutoscalerStatus;
   history: AutoscalerHistory;
-  events: AutoscalerEvent[];
+  events: PlannedEvent[];
   /** For rescaleFailed: the state before the rescale's own effects. */
-  beforeRescale: { status: HorizontalPodAutoscalerStatus; history: AutoscalerHistory; events: AutoscalerEvent[]; currentReplicas: number };
+  beforeRescale: { status: HorizontalPodAutoscalerStatus; history: AutoscalerHistory; events: PlannedEvent[]; currentReplicas: number };
 }
 
 /** SetDefaults_HorizontalPodAutoscaler's metric default: cpu at 80% utilization. */
@@ -105,7 +100,7 @@ type ConditionStatus = Condition['status'];
 /** Accumulates conditions and events the way upstream mutates its HPA copy and records events. */
 class Sync {
   conditions: HorizontalPodAutoscalerCondition[];
-  events: AutoscalerEvent[] = [];
+  events: PlannedEvent[] = [];
   readonly nowText: string;
 
   constructor(conditions: readonly ReadonlyDeep<HorizontalPodAutoscalerCondition>[] | undefined, now: number) {
@@ -121,7 +116,7 @@ class Sync {
     this.conditions = removeCondition(this.conditions, type);
   }
 
-  event(type: AutoscalerEvent['type'], reason: string, message: string): void {
+  event(type: PlannedEvent['type'], reason: string, message: string): void {
     this.events.push({ type, reason, message });
   }
 }
@@ -405,7 +400,7 @@ export function rescaleFailed(decision: AutoscalerDecision, error: string, now: 
  * The target's scale could not be read (bad scaleTargetRef, unknown kind, API error): AbleToScale False
  * FailedGetScale and a FailedGetScale event; the rest of the status stays as it was.
  */
-export function scaleUnavailable(hpa: ReadonlyDeep<HorizontalPodAutoscaler>, error: string, now: number): { status: HorizontalPodAutoscalerStatus; events: AutoscalerEvent[] } {
+export function scaleUnavailable(hpa: ReadonlyDeep<HorizontalPodAutoscaler>, error: string, now: number): { status: HorizontalPodAutoscalerStatus; events: PlannedEvent[] } {
   const conditions = setCondition(
     hpa.status?.conditions,
     { type: 'AbleToScale', status: 'False', reason: 'FailedGetScale', message: `the HPA controller was unable to get the target's current scale: ${error}` },

@@ -11,15 +11,15 @@ import {
 import { POD, type Pod } from '../../api/core/types.ts';
 import type { Cache } from '../../runtime/cache/cache.ts';
 import type { Client, Scale } from '../../runtime/client/client.ts';
+import { updateStatusIfChanged } from '../../runtime/client/status.ts';
 import { isNotFound } from '../../runtime/client/errors.ts';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/controller/reconciler.ts';
-import type { EventRecorder } from '../../runtime/events/recorder.ts';
+import type { EventRecorder, PlannedEvent } from '../../runtime/events/recorder.ts';
 import { gvkOf, type ReadonlyDeep } from '../../runtime/types.ts';
 import type { Clock } from '../../runtime/util/clock.ts';
-import { semanticallyEqual } from '../../runtime/util/equality.ts';
 import { parseSelector, selectorMatcher } from '../../runtime/util/selectors.ts';
 import type { AutoscalerHistory } from './behavior.ts';
-import { decide, effectiveMetrics, metricsNeeded, rescaleFailed, scaleUnavailable, type AutoscalerEvent, type AutoscalerOptions } from './decide.ts';
+import { decide, effectiveMetrics, metricsNeeded, rescaleFailed, scaleUnavailable, type AutoscalerOptions } from './decide.ts';
 import { MetricsFetcher } from './fetch.ts';
 import { formatReference, formatTargets } from './printer.ts';
 import type { MetricReading } from './readings.ts';
@@ -118,7 +118,7 @@ export class AutoscalerReconciler implements Reconciler {
     return { requeueAfterMs: SYNC_PERIOD_MS };
   }
 
-  private record(hpa: ReadonlyDeep<HorizontalPodAutoscaler>, events: readonly AutoscalerEvent[]): void {
+  private record(hpa: ReadonlyDeep<HorizontalPodAutoscaler>, events: readonly PlannedEvent[]): void {
     for (const e of events) this.o.recorder.event(hpa, e.type, e.reason, 'Scale', e.message);
   }
 
@@ -165,8 +165,7 @@ export class AutoscalerReconciler implements Reconciler {
       reference: formatReference(hpa),
       targets: formatTargets(effectiveMetrics(hpa), next.currentMetrics),
     };
-    if (semanticallyEqual(hpa.status, status)) return;
-    await this.o.client.updateStatus({ ...hpa, status }, { signal: ctx.signal });
+    await updateStatusIfChanged(this.o.client.withSignal(ctx.signal), hpa, status);
   }
 }
 

@@ -18,6 +18,7 @@
 // - status.nextScheduleTime is ours: the time requeueAfterMs aims at, absent when none is due.
 // - With spec.timeZone unset the schedule runs in UTC, not the controller's local zone.
 
+import type { PlannedEvent } from '../../runtime/events/recorder.ts';
 import { ANNOTATION_CRONJOB_SCHEDULED_TIMESTAMP, API_VERSION, CRONJOB } from '../../api/batch/types.ts';
 import type { CronJob, CronJobStatus, Job, JobSpec, ObjectReference } from '../../api/batch/types.ts';
 import { mutableCopy, type ReadonlyDeep } from '../../runtime/types.ts';
@@ -40,16 +41,10 @@ export type CronJobAction =
   /** Delete this Job with propagationPolicy Background. */
   | { type: 'deleteJob'; job: ReadonlyDeep<Job>; reason: 'Replace' | 'History' };
 
-export interface CronJobEvent {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-}
-
 export interface CronJobDecision {
   status: CronJobStatus;
   actions: CronJobAction[];
-  events: CronJobEvent[];
+  events: PlannedEvent[];
   /** When to look again: just past the next schedule time. Absent when only a change to the object can help. */
   requeueAfterMs?: number;
 }
@@ -189,14 +184,14 @@ function rfc1123z(ms: number): string {
   return new Date(ms).toUTCString().replace(/GMT$/, '+0000');
 }
 
-function missSchedule(events: CronJobEvent[], scheduled: number): void {
+function missSchedule(events: PlannedEvent[], scheduled: number): void {
   events.push({ type: 'Warning', reason: 'MissSchedule', message: `Missed scheduled time to start a job: ${rfc1123z(scheduled)}` });
 }
 
 export function decideCronJob(obs: CronJobObservation): CronJobDecision {
   const { cronJob: cj, now } = obs;
   const actions: CronJobAction[] = [];
-  const events: CronJobEvent[] = [];
+  const events: PlannedEvent[] = [];
   const prev = cj.status ?? {};
   const jobs = obs.jobs.filter((j) => !j.metadata.deletionTimestamp);
 

@@ -3,13 +3,13 @@
 // next reconcile find the Job (AlreadyExists) instead of firing twice.
 import { isAlreadyExists } from '../../runtime/client/errors.ts';
 import type { Client } from '../../runtime/client/client.ts';
+import { updateStatusIfChanged } from '../../runtime/client/status.ts';
 import type { Cache } from '../../runtime/cache/cache.ts';
 import { OWNER_UID_INDEX } from '../../runtime/cache/store.ts';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/controller/reconciler.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
 import type { Clock } from '../../runtime/util/clock.ts';
 import { OwnWrites } from '../../runtime/controller/own-writes.ts';
-import { semanticallyEqual } from '../../runtime/util/equality.ts';
 import { getControllerOf } from '../../runtime/util/owners.ts';
 import { CRONJOB, JOB, type CronJob, type CronJobStatus, type Job } from '../../api/batch/types.ts';
 import { decideCronJob } from './decide.ts';
@@ -70,9 +70,7 @@ export class CronJobReconciler implements Reconciler {
       status.active = [...(status.active ?? []).filter((ref) => ref.name !== created.metadata.name), refTo(created)];
     }
     for (const event of decision.events) recorder.event(cronJob, event.type, event.reason, 'Sync', event.message);
-    if (!semanticallyEqual(cronJob.status ?? {}, status)) {
-      await client.updateStatus<CronJob>({ ...cronJob, status });
-    }
+    await updateStatusIfChanged(client, cronJob, status);
     return decision.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, decision.requeueAfterMs) } : {};
   }
 }

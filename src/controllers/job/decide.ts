@@ -1,6 +1,7 @@
 // The Job controller's decision, as a pure function of the Job, its pods and the clock: upstream
 // syncJob + manageJob + trackJobStatusAndRemoveFinalizers (pkg/controller/job/job_controller.go),
 // with the API calls turned into actions the caller performs in order after writing `status`.
+import type { PlannedEvent } from '../../runtime/events/recorder.ts';
 import {
   ANNOTATION_INDEX_FAILURE_COUNT,
   ANNOTATION_INDEX_IGNORED_FAILURE_COUNT,
@@ -44,18 +45,12 @@ export type JobAction =
   | { type: 'delete'; pods: readonly ReadonlyDeep<Pod>[]; reason: string }
   | { type: 'removeFinalizer'; pods: readonly ReadonlyDeep<Pod>[] };
 
-export interface JobEvent {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-}
-
 export interface JobDecision {
   /** The full desired status; write it before performing any action. */
   status: JobStatus;
   /** To perform in order, after the status write succeeded. */
   actions: JobAction[];
-  events: JobEvent[];
+  events: PlannedEvent[];
   /** Earliest time something changes by the clock alone. */
   requeueAfterMs?: number;
   /** ttlSecondsAfterFinished has passed: delete the Job (nothing else to do). */
@@ -146,7 +141,7 @@ class Decider {
     this.out.requeueAfterMs = this.out.requeueAfterMs === undefined ? v : Math.min(this.out.requeueAfterMs, v);
   }
 
-  event(type: JobEvent['type'], reason: string, message: string): void {
+  event(type: PlannedEvent['type'], reason: string, message: string): void {
     this.out.events.push({ type, reason, message });
   }
 

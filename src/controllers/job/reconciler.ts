@@ -4,16 +4,16 @@
 // each guarded by expectations so a stale cache never creates or deletes the same pods twice.
 import { isAlreadyExists, isInvalid, isNotFound } from '../../runtime/client/errors.ts';
 import type { Client } from '../../runtime/client/client.ts';
+import { updateStatusIfChanged } from '../../runtime/client/status.ts';
 import type { Cache } from '../../runtime/cache/cache.ts';
 import { OWNER_UID_INDEX } from '../../runtime/cache/store.ts';
 import type { Expectations } from '../../runtime/controller/expectations.ts';
 import { OwnWrites } from '../../runtime/controller/own-writes.ts';
 import { slowStartBatches } from '../../runtime/controller/slow-start.ts';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/controller/reconciler.ts';
-import type { EventRecorder } from '../../runtime/events/recorder.ts';
+import { quietOnAbort, type EventRecorder } from '../../runtime/events/recorder.ts';
 import { requestKey, type ReadonlyDeep } from '../../runtime/types.ts';
 import type { Clock } from '../../runtime/util/clock.ts';
-import { semanticallyEqual } from '../../runtime/util/equality.ts';
 import { getControllerOf } from '../../runtime/util/owners.ts';
 import { FINALIZER_JOB_TRACKING, JOB, LABEL_CONTROLLER_UID, POD, type Job, type Pod } from '../../api/batch/types.ts';
 import { decideJob, type JobAction } from './decide.ts';
@@ -89,10 +89,7 @@ export class JobReconciler implements Reconciler {
       return {};
     }
 
-    if (!semanticallyEqual(job.status ?? {}, decision.status)) {
-      await client.updateStatus<Job>({ ...job, status: decision.status });
-      this.jobWrites.updated(key, job.metadata.resourceVersion);
-    }
+    if (await updateStatusIfChanged(client, job, decision.status)) this.jobWrites.updated(key, job.metadata.resourceVersion);
     for (const event of decision.events) this.deps.recorder.event(job, event.type, event.reason, 'Sync', event.message);
     for (const action of decision.actions) await this.act(client, job, key, action, ctx);
     return decision.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, decision.requeueAfterMs) } : {};
@@ -133,7 +130,8 @@ export class JobReconciler implements Reconciler {
   }
 
   private async deletePods(client: Client, job: ReadonlyDeep<Job>, key: string, pods: readonly ReadonlyDeep<Pod>[], reason: string, ctx: ReconcileContext): Promise<void> {
-    const { expectations, recorder } = this.deps;
+    const { expectations } = this.deps;
+    const recorder = quietOnAbort(this.deps.recorder, ctx.signal);
     expectations.expectDeletions(key, pods.map((p) => p.metadata.uid!));
     const results = await Promise.allSettled(
       pods.map(async (pod) => {
@@ -147,15 +145,15 @@ export class JobReconciler implements Reconciler {
     const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ pod: pods[i]!, err: r.reason as Error }] : []));
     for (const { pod, err } of failed) {
       expectations.deletionObserved(key, pod.metadata.uid!);
-      // A request cut short by shutdown or lost leadership is no failure of the Job's.
-      if (!ctx.signal.aborted) recorder.event(job, 'Warning', 'FailedDelete', 'Delete', `Error deleting pod ${pod.metadata.name}: ${err.message}`);
+      recorder.event(job, 'Warning', 'FailedDelete', 'Delete', `Error deleting pod ${pod.metadata.name}: ${err.message}`);
     }
     if (failed.length) throw failed[0]!.err;
   }
 
   /** Creates in batches of 1, 2, 4, …; stops at the first failing batch (as upstream's slow start). */
   private async createPods(client: Client, job: ReadonlyDeep<Job>, key: string, pods: Pod[], ctx: ReconcileContext): Promise<void> {
-    const { expectations, recorder } = this.deps;
+    const { expectations } = this.deps;
+    const recorder = quietOnAbort(this.deps.recorder, ctx.signal);
     expectations.expectCreations(key, pods.length);
     const { attempted, skipped, failure } = await slowStartBatches(pods, (pod) => client.create<Pod>(pod), {
       initialBatch: SLOW_START_INITIAL_BATCH,
@@ -170,7 +168,7 @@ export class JobReconciler implements Reconciler {
       if (isAlreadyExists(result.reason)) continue;
       expectations.creationObserved(key);
       const what = item.metadata.generateName ?? item.metadata.name;
-      if (!ctx.signal.aborted) recorder.event(job, 'Warning', 'FailedCreate', 'Create', `Error creating pod for ${what}: ${(result.reason as Error).message}`);
+      recorder.event(job, 'Warning', 'FailedCreate', 'Create', `Error creating pod for ${what}: ${(result.reason as Error).message}`);
     }
     if (failure) {
       // The pods never attempted will not be observed either.

@@ -9,7 +9,7 @@ import { isAlreadyExists } from '../../runtime/client/errors.ts';
 import type { Expectations } from '../../runtime/controller/expectations.ts';
 import type { ReconcileContext } from '../../runtime/controller/reconciler.ts';
 import { slowStartBatches } from '../../runtime/controller/slow-start.ts';
-import type { EventRecorder } from '../../runtime/events/recorder.ts';
+import { quietOnAbort, type EventRecorder } from '../../runtime/events/recorder.ts';
 import { ownerRefsForPolicy } from './claims.ts';
 import { identityPatch } from './identity.ts';
 import type { StatefulSetAction } from './decide.ts';
@@ -19,7 +19,8 @@ export class StatefulSetActor {
   private readonly deps: { client: Client; expectations: Expectations; recorder: EventRecorder };
 
   constructor(deps: { client: Client; expectations: Expectations; recorder: EventRecorder }) {
-    this.deps = deps;
+    // A write that shutdown or lost leadership cut short (the client's signal) gets no Warning.
+    this.deps = { ...deps, recorder: quietOnAbort(deps.recorder, deps.client.signal) };
   }
 
   async run(set: ReadonlyDeep<StatefulSet>, key: string, phase: StatefulSetAction[], ctx: ReconcileContext): Promise<void> {
@@ -90,7 +91,7 @@ export class StatefulSetActor {
         recorder.event(set, 'Normal', 'SuccessfulCreate', 'Create', `create ${what} success`);
       } catch (err) {
         if (isAlreadyExists(err)) continue;
-        this.warn(set, 'FailedCreate', 'Create', `create ${what} failed error: ${(err as Error).message}`);
+        this.deps.recorder.event(set, 'Warning', 'FailedCreate', 'Create', `create ${what} failed error: ${(err as Error).message}`);
         throw err;
       }
     }
@@ -116,7 +117,7 @@ export class StatefulSetActor {
       this.deps.recorder.event(set, 'Normal', `Successful${Verb}`, Verb, `${what} successful`);
       return result;
     } catch (err) {
-      this.warn(set, `Failed${Verb}`, Verb, `${what} failed error: ${(err as Error).message}`);
+      this.deps.recorder.event(set, 'Warning', `Failed${Verb}`, Verb, `${what} failed error: ${(err as Error).message}`);
       throw err;
     }
   }
@@ -131,13 +132,8 @@ export class StatefulSetActor {
       }, 'merge');
       recorder.event(set, 'Normal', 'ResizingClaim', 'Resize', `Resizing claim ${claim.metadata.name} from ${from} to ${storage}`);
     } catch (err) {
-      this.warn(set, 'FailedResize', 'Resize', `Resizing claim ${claim.metadata.name} to ${storage} failed error: ${(err as Error).message}`);
+      this.deps.recorder.event(set, 'Warning', 'FailedResize', 'Resize', `Resizing claim ${claim.metadata.name} to ${storage} failed error: ${(err as Error).message}`);
       throw err;
     }
-  }
-
-  /** A Warning event for a failed write, unless shutdown or lost leadership cut the write short. */
-  private warn(set: ReadonlyDeep<StatefulSet>, reason: string, action: string, note: string): void {
-    if (!this.deps.client.signal?.aborted) this.deps.recorder.event(set, 'Warning', reason, action, note);
   }
 }

@@ -2,6 +2,7 @@
 // revisions and the clock: upstream updateStatefulSet (pkg/controller/statefulset/stateful_set_control.go)
 // with the API calls turned into actions. Actions come in phases: the actions of one phase may run
 // concurrently (Parallel pod management), phases run in order, and the first failure ends the round.
+import type { PlannedEvent } from '../../runtime/events/recorder.ts';
 import type { StatefulSet, StatefulSetCondition, StatefulSetStatus, VolumeClaimTemplateStatus } from '../../api/apps/types.ts';
 import type { PersistentVolumeClaim, Pod, StorageClass } from '../../api/core/types.ts';
 import { parseQuantity } from '../../runtime/util/quantity.ts';
@@ -48,12 +49,6 @@ export type StatefulSetAction =
 
 export type DeleteReason = 'Failed' | 'Succeeded' | 'ScaleDown' | 'Update';
 
-export interface StatefulSetEvent {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-}
-
 export interface StatefulSetObservation {
   set: ReadonlyDeep<StatefulSet>;
   /** Pods this set controls whose names carry an ordinal. */
@@ -78,7 +73,7 @@ export interface StatefulSetDecision {
   phases: StatefulSetAction[][];
   /** Independent of the rollout (never held back by an unhealthy pod). */
   resizes: StatefulSetAction[];
-  events: StatefulSetEvent[];
+  events: PlannedEvent[];
   requeueAfterMs?: number;
 }
 
@@ -138,7 +133,7 @@ export function decideStatefulSet(obs: StatefulSetObservation): StatefulSetDecis
   const monotonic = set.spec.podManagementPolicy !== 'Parallel';
   const start = startOrdinal(set);
   const replicaCount = replicasOf(set);
-  const events: StatefulSetEvent[] = [];
+  const events: PlannedEvent[] = [];
   const phases: StatefulSetAction[][] = [];
 
   // Sparse, by offset (ordinal − start): spec.replicas may be up to 2^31 − 1, far beyond the pods.
@@ -289,7 +284,7 @@ function rollingUpdateDeletions(obs: StatefulSetObservation, existing: Map<numbe
 }
 
 /** Claims to create for the pod, or undefined when one of them is being deleted (wait for it). */
-function missingClaims(obs: StatefulSetObservation, pod: ReadonlyDeep<Pod>, events: StatefulSetEvent[]): readonly ReadonlyDeep<PersistentVolumeClaim>[] | undefined {
+function missingClaims(obs: StatefulSetObservation, pod: ReadonlyDeep<Pod>, events: PlannedEvent[]): readonly ReadonlyDeep<PersistentVolumeClaim>[] | undefined {
   const missing: ReadonlyDeep<PersistentVolumeClaim>[] = [];
   for (const claim of claimsFor(obs.set, ordinalOf(pod)).values()) {
     const found = obs.claim(claim.metadata.name!);
@@ -336,7 +331,7 @@ function quantity(text: string | undefined): number | undefined {
  * Beyond upstream: claims in range whose request is below their template's grow to it, when bound and
  * their StorageClass allows expansion; per template, how far that has got.
  */
-function decideResizes(obs: StatefulSetObservation, events: StatefulSetEvent[]): { actions: StatefulSetAction[]; status: VolumeClaimTemplateStatus[] } {
+function decideResizes(obs: StatefulSetObservation, events: PlannedEvent[]): { actions: StatefulSetAction[]; status: VolumeClaimTemplateStatus[] } {
   const { set } = obs;
   const actions: StatefulSetAction[] = [];
   const status: VolumeClaimTemplateStatus[] = [];
@@ -399,7 +394,7 @@ function finish(
   status: StatefulSetStatus,
   phases: StatefulSetAction[][],
   resizes: StatefulSetAction[],
-  events: StatefulSetEvent[],
+  events: PlannedEvent[],
   requeueAfterMs: number | undefined,
 ): StatefulSetDecision {
   const replicas = replicasOf(set);

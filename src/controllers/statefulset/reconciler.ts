@@ -9,6 +9,7 @@ import type { PersistentVolumeClaim, Pod, StorageClass } from '../../api/core/ty
 import type { Cache } from '../../runtime/cache/cache.ts';
 import { OWNER_UID_INDEX } from '../../runtime/cache/store.ts';
 import type { Client } from '../../runtime/client/client.ts';
+import { updateStatusIfChanged } from '../../runtime/client/status.ts';
 import { adopt } from '../../runtime/controller/adoption.ts';
 import type { Expectations } from '../../runtime/controller/expectations.ts';
 import { OwnWrites } from '../../runtime/controller/own-writes.ts';
@@ -16,7 +17,6 @@ import type { ReconcileContext, Reconciler, Request, Result } from '../../runtim
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
 import { requestKey, type ReadonlyDeep } from '../../runtime/types.ts';
 import type { Clock } from '../../runtime/util/clock.ts';
-import { semanticallyEqual } from '../../runtime/util/equality.ts';
 import { getControllerOf } from '../../runtime/util/owners.ts';
 import { matchesSelector, validateSelector } from '../../runtime/util/selectors.ts';
 import { StatefulSetActor } from './actions.ts';
@@ -98,10 +98,7 @@ export class StatefulSetReconciler implements Reconciler {
       failure = err as Error;
     }
     // As upstream, the status is written even when an action failed; the error then retries the set.
-    if (!semanticallyEqual(set.status ?? {}, decision.status)) {
-      await client.updateStatus<StatefulSet>({ ...set, status: decision.status });
-      this.statusWrites.updated(key, set.metadata.resourceVersion);
-    }
+    if (await updateStatusIfChanged(client, set, decision.status)) this.statusWrites.updated(key, set.metadata.resourceVersion);
     if (failure) throw failure;
 
     const live = new Set([current.metadata.name!, update.metadata.name!, ...pods.map(revisionOf)]);

@@ -51,19 +51,19 @@ export class Builder {
     this.name = name;
   }
 
-  for<T extends KubeObject>(gvk: Kind<T>, options: WatchOptions<T> = {}): this {
+  for<T extends KubeObject>(gvk: Kind<T>, options: WatchOptions<NoInfer<T>> = {}): this {
     if (this.primary) throw new Error(`controller ${this.name}: for() may be called once`);
     this.primary = { gvk, map: enqueueForObject, options };
     return this;
   }
 
   /** Children whose controller owner reference points at the primary kind. */
-  owns<T extends KubeObject>(gvk: Kind<T>, options: WatchOptions<T> = {}): this {
+  owns<T extends KubeObject>(gvk: Kind<T>, options: WatchOptions<NoInfer<T>> = {}): this {
     this.sources.push({ gvk, map: 'owner', options });
     return this;
   }
 
-  watches<T extends KubeObject>(gvk: Kind<T>, map: MapFunc<T>, options: WatchOptions<T> = {}): this {
+  watches<T extends KubeObject>(gvk: Kind<T>, map: MapFunc<NoInfer<T>>, options: WatchOptions<NoInfer<T>> = {}): this {
     this.sources.push({ gvk, map, options });
     return this;
   }

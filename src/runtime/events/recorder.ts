@@ -35,6 +35,28 @@ export interface EventRecorder {
   event(regarding: ReadonlyObject, type: EventType, reason: string, action: string, note: string): void;
 }
 
+/** An event a pure decide function asks for; the reconciler records it against its object. */
+export interface PlannedEvent {
+  type: EventType;
+  reason: string;
+  message: string;
+}
+
+/**
+ * `recorder` for the writes of one reconcile: once `signal` is aborted (shutdown, lost leadership),
+ * Warnings are dropped, because a write that the abort cut short is no failure of the object's.
+ * Normal events pass: what they report did happen.
+ */
+export function quietOnAbort(recorder: EventRecorder, signal: AbortSignal | undefined): EventRecorder {
+  if (!signal) return recorder;
+  return {
+    event(regarding, type, reason, action, note) {
+      if (type === 'Warning' && signal.aborted) return;
+      recorder.event(regarding, type, reason, action, note);
+    },
+  };
+}
+
 /** Why an event was not written. */
 export type DropReason = 'spam_filter' | 'queue_full';
 
