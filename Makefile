@@ -2,7 +2,7 @@
 SHELL := /usr/bin/env bash
 export PATH := $(CURDIR)/bin:$(PATH)
 
-.PHONY: all dev dev-real test deps deps-real-node deps-kind kind-e2e tools lint typecheck test-unit test-integration test-real-node build docs image stand-in-images docker-down chart-crds chaos fuzz clean cluster-up cluster-down help
+.PHONY: all dev dev-real test deps deps-real-node deps-kind kind-e2e tools lint typecheck test-unit test-integration test-example test-real-node build docs image stand-in-images docker-down chart-crds chaos fuzz clean cluster-up cluster-down help
 
 all: test
 
@@ -47,7 +47,7 @@ typecheck: node_modules/.installed
 	npx tsc -p tsconfig.json --noEmit
 
 build: node_modules/.installed
-	npx tsc -p tsconfig.build.json
+	hack/build.sh
 
 # The API reference (typedoc.json): generated, not committed; docs/runtime.md is its front page.
 docs: node_modules/.installed
@@ -63,6 +63,10 @@ test-unit: node_modules/.installed
 
 test-integration: deps
 	hack/test-integration.sh
+
+# examples/operator against the packed package, with its own Jest tests and control plane.
+test-example: deps
+	hack/test-example.sh
 
 # The full chaos run (the short one is in test-integration); CHAOS_RUNS=N runs it N times in a row.
 CHAOS_RUNS ?= 1
@@ -81,7 +85,7 @@ test-real-node: deps-real-node
 kind-e2e: deps-kind
 	hack/kind-e2e-offline.sh
 
-test: deps lint typecheck test-unit test-integration test-real-node kind-e2e
+test: deps lint typecheck test-unit test-integration test-example test-real-node kind-e2e
 
 dev: deps
 	hack/dev.sh

@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // test/e2e/fixtures/consumer is a user's project: package.test.ts type-checks it against the packed package.
-  { ignores: ['dist/', 'node_modules/', 'bin/', '.dev/', 'charts/', '.bench-before/', 'test/e2e/fixtures/consumer/'] },
+  { ignores: ['dist/', 'node_modules/', 'bin/', '.dev/', 'charts/', '.bench-before/', 'test/e2e/fixtures/consumer/', 'examples/operator/'] },
   // typedoc's output (make docs).
   { ignores: ['docs/api/'] },
   js.configs.recommended,
