@@ -36,11 +36,11 @@ export interface StatefulSetReconcilerDeps {
 export class StatefulSetReconciler implements Reconciler {
   private readonly deps: StatefulSetReconcilerDeps;
   /** Status writes, by set: a cache that still shows the version one replaced is behind it. */
-  private readonly statusWrites: OwnWrites;
+  private readonly setWrites: OwnWrites;
 
   constructor(deps: StatefulSetReconcilerDeps) {
     this.deps = deps;
-    this.statusWrites = new OwnWrites({ clock: deps.clock });
+    this.setWrites = new OwnWrites({ clock: deps.clock });
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
@@ -50,7 +50,7 @@ export class StatefulSetReconciler implements Reconciler {
     const set = cache.get<StatefulSet>(STATEFULSET, req.namespace, req.name);
     if (!set) {
       expectations.delete(key);
-      this.statusWrites.forget(key);
+      this.setWrites.forget(key);
       return {};
     }
     const selectorError = validateSelector(set.spec.selector);
@@ -59,7 +59,7 @@ export class StatefulSetReconciler implements Reconciler {
       recorder.event(set, 'Warning', 'InvalidSelector', 'Sync', `invalid selector: ${selectorError}`);
       return {};
     }
-    if (this.statusWrites.behind(key, set.metadata.resourceVersion)) {
+    if (this.setWrites.behind(key, set.metadata.resourceVersion)) {
       ctx.log.debug('waiting for the cache to see our last status write');
       return {};
     }
@@ -98,7 +98,7 @@ export class StatefulSetReconciler implements Reconciler {
       failure = err as Error;
     }
     // As upstream, the status is written even when an action failed; the error then retries the set.
-    if (await updateStatusIfChanged(client, set, decision.status)) this.statusWrites.updated(key, set.metadata.resourceVersion);
+    if (await updateStatusIfChanged(client, set, decision.status)) this.setWrites.updated(key, set.metadata.resourceVersion);
     if (failure) throw failure;
 
     const live = new Set([current.metadata.name!, update.metadata.name!, ...pods.map(revisionOf)]);
