@@ -40,7 +40,8 @@ export function helm(args: string[], opts: { timeoutMs?: number } = {}): Promise
 
 /** The chart's values files used in CI (charts/tentacle/ci/*-values.yaml). */
 export function ciValuesFiles(): string[] {
-  return readdirSync(join(CHART, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort().map((f) => join(CHART, 'ci', f));
+  // Spread into this file's realm: under Jest, fs's arrays are Node's, and deepStrictEqual tells them apart.
+  return [...readdirSync(join(CHART, 'ci'))].filter((f) => f.endsWith('-values.yaml')).sort().map((f) => join(CHART, 'ci', f));
 }
 
 /** `helm template` → the rendered objects (test hooks included unless `skipTests`). */
