@@ -1,13 +1,10 @@
 // kube-controller-manager: the built-in controllers, each with its own service account credentials.
 import type { Pki } from './pki.ts';
+import { servingArgs } from './serving.ts';
 
 export function controllerManagerArgs(o: { kubeconfig: string; port: number; pki: Pki }): string[] {
   return [
-    `--kubeconfig=${o.kubeconfig}`,
-    `--authentication-kubeconfig=${o.kubeconfig}`,
-    `--authorization-kubeconfig=${o.kubeconfig}`,
-    '--bind-address=127.0.0.1',
-    `--secure-port=${o.port}`,
+    ...servingArgs(o.kubeconfig, o.port),
     '--use-service-account-credentials=true',
     `--service-account-private-key-file=${o.pki.serviceAccountKey}`,
     `--root-ca-file=${o.pki.caCert}`,

@@ -1,5 +1,6 @@
 // metrics-server: metrics.k8s.io through the aggregation layer, scraping kwok's simulated kubelets.
 import type { Pki } from './pki.ts';
+import { servingArgs } from './serving.ts';
 
 /** The APIService metrics-server serves, and its Service (kube-system). */
 export const METRICS_APISERVICE = 'v1beta1.metrics.k8s.io';
@@ -12,11 +13,7 @@ export const METRIC_RESOLUTION_SECONDS = 10;
 
 export function metricsServerArgs(o: { kubeconfig: string; port: number; pki: Pki }): string[] {
   return [
-    `--kubeconfig=${o.kubeconfig}`,
-    `--authentication-kubeconfig=${o.kubeconfig}`,
-    `--authorization-kubeconfig=${o.kubeconfig}`,
-    '--bind-address=127.0.0.1',
-    `--secure-port=${o.port}`,
+    ...servingArgs(o.kubeconfig, o.port),
     `--tls-cert-file=${o.pki.metricsServerServingCert}`,
     `--tls-private-key-file=${o.pki.metricsServerServingKey}`,
     // "Kubelets" are kwok's server at the node's InternalIP and status port, with a certificate of this CA.

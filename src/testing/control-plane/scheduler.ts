@@ -1,11 +1,9 @@
 // kube-scheduler: binds pods to the kwok nodes.
+import { servingArgs } from './serving.ts';
+
 export function schedulerArgs(o: { kubeconfig: string; port: number }): string[] {
   return [
-    `--kubeconfig=${o.kubeconfig}`,
-    `--authentication-kubeconfig=${o.kubeconfig}`,
-    `--authorization-kubeconfig=${o.kubeconfig}`,
-    '--bind-address=127.0.0.1',
-    `--secure-port=${o.port}`,
+    ...servingArgs(o.kubeconfig, o.port),
     '--leader-elect=false',
     // Scheduling must not be what a benchmark measures (defaults: 50/100).
     '--kube-api-qps=500',
