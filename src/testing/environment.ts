@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import yaml from 'js-yaml';
 import { Client } from '../runtime/client/client.ts';
-import { defineKind, type KubeObject } from '../runtime/types.ts';
-import { isConditionTrue } from '../runtime/util/conditions.ts';
+import { defineKind, type Kind, type KubeObject } from '../runtime/types.ts';
+import { findCondition, isConditionTrue } from '../runtime/util/conditions.ts';
 import type { ControlPlane } from './control-plane/local.ts';
 import { startControlPlane, type ControlPlaneOptions } from './control-plane/start.ts';
-import { waitFor } from './wait.ts';
+import { waitFor, type WaitOptions } from './wait.ts';
 
 /** The fields of a CRD that installCrds reads. */
 export interface CustomResourceDefinition extends KubeObject {
@@ -108,6 +108,30 @@ export class TestEnvironment {
     });
     this.#namespaces.add(name);
     return name;
+  }
+
+  /**
+   * Waits until the object has the condition `type` with `status` (default True) and, if given, `reason`;
+   * resolves with the object. A timeout says what the condition was last.
+   */
+  async waitForCondition<T extends KubeObject & { status?: { conditions?: readonly { type: string; status: string; reason?: string }[] } }>(
+    kind: Kind<T>,
+    namespace: string,
+    name: string,
+    type: string,
+    opts: { status?: 'True' | 'False' | 'Unknown'; reason?: string } & Omit<WaitOptions, 'what'> = {},
+  ): Promise<T> {
+    const { status = 'True', reason, ...wait } = opts;
+    const want = `${type}=${status}${reason ? ` (${reason})` : ''}`;
+    return waitFor(
+      async () => {
+        const obj = await this.client.get(kind, namespace, name);
+        const found = findCondition(obj.status?.conditions, type);
+        if (found?.status === status && (reason === undefined || found.reason === reason)) return obj;
+        throw new Error(found ? `${type}=${found.status} (${found.reason ?? ''})` : `no ${type} condition`);
+      },
+      { ...wait, what: `${kind.kind} ${namespace}/${name} ${want}` },
+    );
   }
 
   /**

@@ -17,7 +17,11 @@ jest.setTimeout(180_000);
 
 const CRD_FILE = fileURLToPath(new URL('./fixtures/testenv-crd.yaml', import.meta.url));
 const TESTING = fileURLToPath(new URL('../../src/testing/index.ts', import.meta.url));
-const WIDGET = defineKind<KubeObject & { spec?: { size?: number } }>('testenv.example.com', 'v1', 'Widget');
+interface Widget extends KubeObject {
+  spec?: { size?: number };
+  status?: { conditions?: { type: string; status: string; reason?: string }[] };
+}
+const WIDGET = defineKind<Widget>('testenv.example.com', 'v1', 'Widget');
 const NAMESPACE = defineKind<KubeObject>('', 'v1', 'Namespace');
 /** The lean control plane: etcd and kube-apiserver only. */
 const LEAN = { kwok: false, scheduler: false, controllerManager: false, metricsServer: false };
@@ -36,6 +40,15 @@ describe('TestEnvironment', () => {
       assert.equal((await env.client.get(WIDGET, ns, 'w')).metadata.uid, created.metadata.uid);
       const labelled = await env.client.get(NAMESPACE, '', ns);
       assert.equal(labelled.metadata.labels?.[TEST_NAMESPACE_LABEL], String(process.pid));
+
+      // waitForCondition: a timeout names the object and what its condition was last; then it resolves.
+      await assert.rejects(
+        env.waitForCondition(WIDGET, ns, 'w', 'Ready', { timeoutMs: 300 }),
+        /Widget .*\/w Ready=True \(last: no Ready condition\)/,
+      );
+      const conditions = [{ type: 'Ready', status: 'False', reason: 'Warming' }];
+      await env.client.updateStatus<Widget>({ ...(await env.client.get(WIDGET, ns, 'w')), status: { conditions } });
+      assert.equal((await env.waitForCondition(WIDGET, ns, 'w', 'Ready', { status: 'False', reason: 'Warming' })).metadata.name, 'w');
 
       const notCrd = join(cp.dir, 'not-a-crd.yaml');
       writeFileSync(notCrd, 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n');

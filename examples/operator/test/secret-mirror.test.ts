@@ -1,7 +1,7 @@
 // The controller against a real control plane (the preset's global setup starts it and installs crds/):
 // each test file gets a namespace of its own and runs the manager in-process, as main.ts would.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { defineKind, findCondition, Manager, silentLogger, type KubeObject } from 'tentacle/runtime';
+import { defineKind, Manager, silentLogger, type KubeObject } from 'tentacle/runtime';
 import { TestEnvironment, waitFor } from 'tentacle/testing';
 import { CONFIGMAP, FINALIZER, MIRRORED_BY, SECRET, SECRET_MIRROR, type SecretMirror } from '../src/api.ts';
 import { setupSecretMirror } from '../src/controller.ts';
@@ -45,7 +45,6 @@ const mirror = (name: string, configMapName: string): SecretMirror => ({
   metadata: { name, namespace },
   spec: { configMapName },
 });
-const ready = async (name: string) => findCondition((await env.client.get(SECRET_MIRROR, namespace, name)).status?.conditions, 'Ready');
 const eventReasons = async (name: string) =>
   (await env.client.list(EVENT, { namespace })).items.filter((e) => e.regarding?.name === name).map((e) => `${e.type}/${e.reason}`);
 
@@ -56,7 +55,7 @@ test('a SecretMirror makes a Secret it owns with the ConfigMap data, and keeps i
   const secret = await waitFor(() => env.client.find(SECRET, namespace, 'settings'), { what: 'the Secret' });
   expect(secret.data).toEqual({ mode: b64('fast') });
   expect(secret.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'SecretMirror', uid: created.metadata.uid, controller: true })]);
-  await waitFor(async () => (await ready('settings'))?.reason === 'Synced', { what: 'Ready=True Synced' });
+  await env.waitForCondition(SECRET_MIRROR, namespace, 'settings', 'Ready', { reason: 'Synced' });
   const source = await env.client.get(CONFIGMAP, namespace, 'settings');
   expect(source.metadata.annotations?.[MIRRORED_BY]).toBe('settings');
   expect((await env.client.get(SECRET_MIRROR, namespace, 'settings')).metadata.finalizers).toContain(FINALIZER);
@@ -72,13 +71,12 @@ test('a SecretMirror makes a Secret it owns with the ConfigMap data, and keeps i
 
 test('a missing ConfigMap is a Ready=False condition and one Warning, then it recovers', async () => {
   await env.client.create(mirror('later', 'not-yet'));
-  await waitFor(async () => (await ready('later'))?.reason === 'ConfigMapNotFound', { what: 'Ready=False ConfigMapNotFound' });
-  expect((await ready('later'))?.status).toBe('False');
+  await env.waitForCondition(SECRET_MIRROR, namespace, 'later', 'Ready', { status: 'False', reason: 'ConfigMapNotFound' });
   await waitFor(async () => (await eventReasons('later')).includes('Warning/ConfigMapNotFound'), { what: 'the Warning event' });
   expect(await env.client.find(SECRET, namespace, 'later')).toBeUndefined();
 
   await env.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'not-yet', namespace }, data: { k: 'v' } });
-  await waitFor(async () => (await ready('later'))?.status === 'True', { what: 'Ready=True once the ConfigMap exists' });
+  await env.waitForCondition(SECRET_MIRROR, namespace, 'later', 'Ready');
   expect((await env.client.get(SECRET, namespace, 'later')).data).toEqual({ k: b64('v') });
 });
 
@@ -86,7 +84,7 @@ test("someone else's Secret of the same name is left alone", async () => {
   await env.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'src', namespace }, data: { a: '1' } });
   await env.client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'taken', namespace }, data: { mine: b64('x') } });
   await env.client.create(mirror('taken', 'src'));
-  await waitFor(async () => (await ready('taken'))?.reason === 'SecretNotOwned', { what: 'Ready=False SecretNotOwned' });
+  await env.waitForCondition(SECRET_MIRROR, namespace, 'taken', 'Ready', { status: 'False', reason: 'SecretNotOwned' });
   expect((await env.client.get(SECRET, namespace, 'taken')).data).toEqual({ mine: b64('x') });
 });
 
