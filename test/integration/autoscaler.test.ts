@@ -94,8 +94,11 @@ describe('HorizontalPodAutoscaler controller', () => {
     await hpa('worker', { minReplicas: 1, maxReplicas: 6, metrics: [promMetric('sum(jobs_waiting{queue="up-down"})', '10')], behavior: QUICK });
 
     await waitReplicas('worker', 4); // ceil(40 / 10)
-    const up = await status('worker');
-    assert.equal(up?.desiredReplicas, 4);
+    // The scale and then the status are written, two requests: the status may follow a moment later.
+    const up = await waitFor(async () => {
+      const s = await status('worker');
+      return s?.desiredReplicas === 4 ? s : undefined;
+    }, { what: 'status.desiredReplicas 4' });
     assert.ok(up?.lastScaleTime, 'lastScaleTime set');
     assert.deepEqual(up?.currentMetrics?.[0]?.prometheus?.query, 'sum(jobs_waiting{queue="up-down"})');
     const rescale = await waitFor(async () => (await events('worker')).find((e) => e.reason === 'SuccessfulRescale'), { what: 'SuccessfulRescale event' });
