@@ -31,4 +31,15 @@ export { semanticallyEqual } from './util/equality.ts';
 export { finalizerPatch, hasFinalizer, withFinalizer, withoutFinalizer, type JsonPatchOperation } from './util/finalizers.ts';
 export { controllerRef, getControllerOf, hasOwner, isControlledBy } from './util/owners.ts';
 export { matchesSelector, selectorToString } from './util/selectors.ts';
-export { apiVersionOf, defineKind, gvkOf, mutableCopy, objectKey, requestKey, type Condition, type GroupVersionKind, type Kind, type KubeObject, type ReadonlyDeep, type ReadonlyObject, type Writable, type LabelSelector, type LabelSelectorRequirement, type ObjectMeta, type OwnerReference, type Request } from './types.ts';
+export { apiVersionOf, defineKind, gvkOf, mutableCopy, objectKey, requestKey, type Condition, type GroupVersionKind, type Kind, type KubeObject, type ReadonlyDeep, type ReadonlyObject, type WithMetadata, type Writable, type LabelSelector, type LabelSelectorRequirement, type ObjectMeta, type OwnerReference, type Request } from './types.ts';
+// Types reachable through the public API's fields and signatures, exported so that they are named and
+// documented; their classes' constructors are internal.
+export type { ControllerHost } from './controller/builder.ts';
+export type { Method, RestClient, RestRequest } from './client/rest.ts';
+export type { Connection } from './client/connection.ts';
+export type { ResourceInfo, RestMapper } from './client/rest-mapper.ts';
+export type { IndexFunc, Store } from './cache/store.ts';
+export type { Projection } from './cache/fields.ts';
+export type { GetResult, WorkQueue } from './queue/workqueue.ts';
+export type { QueueMetrics } from './queue/metrics.ts';
+export type { TimerHandle } from './util/clock.ts';

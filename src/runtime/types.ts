@@ -83,6 +83,9 @@ export function mutableCopy<T>(value: ReadonlyDeep<T>): T {
 /** Any object as a reader may hold it, read-only or not: what helpers that only read accept. */
 export type ReadonlyObject = ReadonlyDeep<KubeObject>;
 
+/** Anything with object metadata, read-only (a whole object, or a template's metadata holder). */
+export type WithMetadata = { readonly metadata: ReadonlyDeep<ObjectMeta> };
+
 declare const objectType: unique symbol;
 
 /**

@@ -12,7 +12,7 @@ import { connect } from '../client/connection.ts';
 import { DEFAULT_USER_AGENT, RestClient } from '../client/rest.ts';
 import { Builder, type ControllerHost } from '../controller/builder.ts';
 import type { Controller } from '../controller/controller.ts';
-import { Recorder } from '../events/recorder.ts';
+import { Recorder, type EventRecorder } from '../events/recorder.ts';
 import { newLogger, type Logger } from '../log.ts';
 import { RuntimeMetrics } from '../metrics/metrics.ts';
 import { Backoff } from '../util/backoff.ts';
@@ -131,7 +131,7 @@ export class Manager implements ControllerHost {
    * reportingController, e.g. `example.com/mirror-controller`), as controller-runtime's
    * GetEventRecorderFor.
    */
-  eventRecorder(reportingController: string): Recorder {
+  eventRecorder(reportingController: string): EventRecorder {
     const recorder = new Recorder(this.client, reportingController, {
       logger: this.logger,
       clock: this.clock,

@@ -1,9 +1,7 @@
 // Finalizer list helpers (pure: new arrays, inputs untouched), and a JSON Patch that writes the list
 // only if the object has not changed since it was read.
 
-import type { ObjectMeta, ReadonlyDeep } from '../types.ts';
-
-type WithMeta = { readonly metadata: ReadonlyDeep<ObjectMeta> };
+import type { WithMetadata } from '../types.ts';
 
 /** One RFC 6902 operation (the subset this module produces). */
 export type JsonPatchOperation =
@@ -12,7 +10,7 @@ export type JsonPatchOperation =
   | { op: 'replace'; path: string; value: unknown }
   | { op: 'remove'; path: string };
 
-export function hasFinalizer(obj: WithMeta, name: string): boolean {
+export function hasFinalizer(obj: WithMetadata, name: string): boolean {
   return obj.metadata.finalizers?.includes(name) ?? false;
 }
 
@@ -37,7 +35,7 @@ export function withoutFinalizer(finalizers: readonly string[] | undefined | nul
  * `add` is used because it creates or replaces the member. Throws if `obj` has no resourceVersion,
  * since the guard would then be meaningless.
  */
-export function finalizerPatch(obj: WithMeta, finalizers: readonly string[]): JsonPatchOperation[] {
+export function finalizerPatch(obj: WithMetadata, finalizers: readonly string[]): JsonPatchOperation[] {
   const rv = obj.metadata.resourceVersion;
   if (!rv) throw new Error('finalizerPatch: object has no metadata.resourceVersion to guard the patch with');
   return [

@@ -1,9 +1,6 @@
 // Owner references, as metav1.NewControllerRef / metav1.GetControllerOf / metav1.IsControlledBy.
 
-import { apiVersionOf } from '../types.ts';
-import type { GroupVersionKind, ObjectMeta, OwnerReference, ReadonlyDeep, ReadonlyObject } from '../types.ts';
-
-type WithMeta = { readonly metadata: ReadonlyDeep<ObjectMeta> };
+import { apiVersionOf, type GroupVersionKind, type OwnerReference, type ReadonlyDeep, type ReadonlyObject, type WithMetadata } from '../types.ts';
 
 /**
  * A controller reference to `owner` (controller: true, blockOwnerDeletion: true), for the owned
@@ -26,17 +23,17 @@ export function controllerRef(owner: ReadonlyObject, gvk: GroupVersionKind): Own
 }
 
 /** The owner reference marked controller: true, if any (the first one; the API allows at most one). */
-export function getControllerOf(obj: WithMeta): ReadonlyDeep<OwnerReference> | undefined {
+export function getControllerOf(obj: WithMetadata): ReadonlyDeep<OwnerReference> | undefined {
   return obj.metadata.ownerReferences?.find((ref) => ref.controller === true);
 }
 
 /** Whether `obj`'s controller reference points at `owner`, compared by uid (false if owner has none). */
-export function isControlledBy(obj: WithMeta, owner: WithMeta): boolean {
+export function isControlledBy(obj: WithMetadata, owner: WithMetadata): boolean {
   const uid = owner.metadata.uid;
   return !!uid && getControllerOf(obj)?.uid === uid;
 }
 
 /** Whether any owner reference of `obj` (controller or not) has this uid. */
-export function hasOwner(obj: WithMeta, uid: string): boolean {
+export function hasOwner(obj: WithMetadata, uid: string): boolean {
   return !!uid && (obj.metadata.ownerReferences ?? []).some((ref) => ref.uid === uid);
 }
