@@ -77,9 +77,15 @@ describe('HorizontalPodAutoscaler controller', () => {
   }
 
   const replicasOf = async (name: string, gvk: GroupVersionKind = DEPLOYMENT) => ((await client.get<any>(gvk, namespace, name)).spec.replicas as number);
-  const waitReplicas = (name: string, want: number, gvk: GroupVersionKind = DEPLOYMENT, timeoutMs = 90_000) =>
-    waitFor(async () => (await replicasOf(name, gvk)) === want, { what: `${name} at ${want} replicas`, timeoutMs, intervalMs: 500 });
   const status = async (name: string) => (await client.get<HorizontalPodAutoscaler>(HORIZONTAL_POD_AUTOSCALER, namespace, name)).status;
+  /**
+   * Target `name` at `want` replicas, and HPA `name`'s status saying so: a sync writes the scale and then
+   * the status, two requests, and a status read between them would show the sync before.
+   */
+  const waitReplicas = async (name: string, want: number, gvk: GroupVersionKind = DEPLOYMENT, timeoutMs = 90_000) => {
+    await waitFor(async () => (await replicasOf(name, gvk)) === want, { what: `${name} at ${want} replicas`, timeoutMs, intervalMs: 500 });
+    await waitFor(async () => (await status(name))?.desiredReplicas === want, { what: `HPA ${name}'s status at ${want} desired replicas` });
+  };
   const condition = async (name: string, type: string) => (await status(name))?.conditions?.find((c) => c.type === type);
   const events = async (name: string) =>
     (await client.list<any>(EVENTS, { namespace })).items.filter((e) => e.regarding?.name === name && e.regarding?.kind === 'HorizontalPodAutoscaler');
@@ -94,11 +100,8 @@ describe('HorizontalPodAutoscaler controller', () => {
     await hpa('worker', { minReplicas: 1, maxReplicas: 6, metrics: [promMetric('sum(jobs_waiting{queue="up-down"})', '10')], behavior: QUICK });
 
     await waitReplicas('worker', 4); // ceil(40 / 10)
-    // The scale and then the status are written, two requests: the status may follow a moment later.
-    const up = await waitFor(async () => {
-      const s = await status('worker');
-      return s?.desiredReplicas === 4 ? s : undefined;
-    }, { what: 'status.desiredReplicas 4' });
+    const up = await status('worker');
+    assert.equal(up?.desiredReplicas, 4);
     assert.ok(up?.lastScaleTime, 'lastScaleTime set');
     assert.deepEqual(up?.currentMetrics?.[0]?.prometheus?.query, 'sum(jobs_waiting{queue="up-down"})');
     const rescale = await waitFor(async () => (await events('worker')).find((e) => e.reason === 'SuccessfulRescale'), { what: 'SuccessfulRescale event' });
