@@ -34,6 +34,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { kubeRequest } from './kube.ts';
+import { apiServiceAvailable, registerAggregatedApi } from '../../src/testing/control-plane/aggregation.ts';
 import { matchesSelector, parseSelector } from '../../src/runtime/util/selectors.ts';
 
 export const CUSTOM_GROUP = 'custom.metrics.k8s.io';
@@ -417,50 +418,27 @@ async function releaseLease(): Promise<void> {
   await kubeRequest('DELETE', `/apis/coordination.k8s.io/v1/namespaces/${NAMESPACE}/leases/${NAME}`);
 }
 
-async function apply(collection: string, name: string, obj: any): Promise<void> {
-  const res = await kubeRequest('POST', collection, { body: obj });
-  if (res.status === 201) return;
-  if (res.status !== 409) throw new Error(`creating ${collection}/${name}: ${res.status} ${res.text}`);
-  const current = await kubeRequest('GET', `${collection}/${name}`);
-  obj.metadata.resourceVersion = current.body?.metadata?.resourceVersion;
-  const upd = await kubeRequest('PUT', `${collection}/${name}`, { body: obj });
-  if (upd.status !== 200) throw new Error(`replacing ${collection}/${name}: ${upd.status} ${upd.text}`);
-}
-
 async function register(port: number): Promise<void> {
-  // ExternalName 127.0.0.1: the control plane's aggregator connects to 127.0.0.1:<APIService port>
-  // (see --enable-aggregator-routing in src/testing/control-plane/apiserver.ts).
-  await apply(`/api/v1/namespaces/${NAMESPACE}/services`, NAME, {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: NAME, namespace: NAMESPACE },
-    spec: { type: 'ExternalName', externalName: '127.0.0.1', ports: [{ name: 'https', port }] },
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await kubeRequest(method, path, { body });
+    return { status: res.status, json: res.body };
+  };
+  await registerAggregatedApi(api, {
+    service: { namespace: NAMESPACE, name: NAME },
+    port,
+    apiServices: [
+      { group: CUSTOM_GROUP, version: CUSTOM_VERSION },
+      { group: EXTERNAL_GROUP, version: EXTERNAL_VERSION },
+    ],
+    managedBy: NAME,
   });
-  for (const [group, version] of [
-    [CUSTOM_GROUP, CUSTOM_VERSION],
-    [EXTERNAL_GROUP, EXTERNAL_VERSION],
-  ] as const) {
-    await apply('/apis/apiregistration.k8s.io/v1/apiservices', `${version}.${group}`, {
-      apiVersion: 'apiregistration.k8s.io/v1',
-      kind: 'APIService',
-      metadata: { name: `${version}.${group}`, labels: { 'app.kubernetes.io/managed-by': NAME } },
-      spec: {
-        group,
-        version,
-        service: { namespace: NAMESPACE, name: NAME, port },
-        insecureSkipTLSVerify: true,
-        groupPriorityMinimum: 100,
-        versionPriority: 100,
-      },
-    });
-  }
   const deadline = Date.now() + 60_000;
   for (const name of ADAPTER_APISERVICES) {
     for (;;) {
       const res = await kubeRequest('GET', `/apis/apiregistration.k8s.io/v1/apiservices/${name}`);
-      const cond = (res.body?.status?.conditions ?? []).find((c: any) => c.type === 'Available');
-      if (cond?.status === 'True') break;
-      if (Date.now() > deadline) throw new Error(`APIService ${name} not Available: ${JSON.stringify(cond)}`);
+      const available = apiServiceAvailable(res.body);
+      if (available.ok) break;
+      if (Date.now() > deadline) throw new Error(`APIService ${name} not Available: ${available.message}`);
       await sleep(200);
     }
   }

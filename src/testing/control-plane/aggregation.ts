@@ -15,7 +15,8 @@ export function apiServiceAvailable(apiService: any): { ok: boolean; message: st
 /**
  * Registers an aggregated API server listening on 127.0.0.1:`port`: an ExternalName Service (see
  * --enable-aggregator-routing in apiserver.ts) and one APIService per group/version, verified against
- * `caBundle`. Replaces objects of the same names.
+ * `caBundle` (without one, not verified: `insecureSkipTLSVerify`, for a test's self-signed server).
+ * Replaces objects of the same names; labels them `app.kubernetes.io/managed-by: <managedBy>`.
  */
 export async function registerAggregatedApi(
   api: AdminApi,
@@ -23,10 +24,14 @@ export async function registerAggregatedApi(
     service: { namespace: string; name: string };
     port: number;
     apiServices: { group: string; version: string }[];
-    caBundle: Buffer;
+    caBundle?: Buffer;
+    /** Default tentacle-control-plane. */
+    managedBy?: string;
   },
 ): Promise<void> {
   const { namespace, name } = opts.service;
+  const labels = { 'app.kubernetes.io/managed-by': opts.managedBy ?? 'tentacle-control-plane' };
+  const trust = opts.caBundle ? { caBundle: opts.caBundle.toString('base64') } : { insecureSkipTLSVerify: true };
   const put = async (path: string, collection: string, obj: any) => {
     const res = await api('POST', collection, obj);
     if (res.status === 201) return;
@@ -42,7 +47,7 @@ export async function registerAggregatedApi(
   await put(`/api/v1/namespaces/${namespace}/services/${name}`, `/api/v1/namespaces/${namespace}/services`, {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'tentacle-control-plane' } },
+    metadata: { name, namespace, labels },
     spec: { type: 'ExternalName', externalName: '127.0.0.1', ports: [{ name: 'https', port: opts.port }] },
   });
   for (const { group, version } of opts.apiServices) {
@@ -50,12 +55,12 @@ export async function registerAggregatedApi(
     await put(`/apis/apiregistration.k8s.io/v1/apiservices/${apiName}`, '/apis/apiregistration.k8s.io/v1/apiservices', {
       apiVersion: 'apiregistration.k8s.io/v1',
       kind: 'APIService',
-      metadata: { name: apiName, labels: { 'app.kubernetes.io/managed-by': 'tentacle-control-plane' } },
+      metadata: { name: apiName, labels },
       spec: {
         group,
         version,
         service: { namespace, name, port: opts.port },
-        caBundle: opts.caBundle.toString('base64'),
+        ...trust,
         groupPriorityMinimum: 100,
         versionPriority: 100,
       },

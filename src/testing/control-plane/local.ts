@@ -146,8 +146,8 @@ export class LocalControlPlane implements ControlPlane {
   }
 
   /** An API request as the admin user. */
-  api = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> => {
-    const res = await httpCall(this.server + path, { method, body, tls: this.#tls, timeoutMs: 10_000 });
+  api = async (method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<{ status: number; json: any }> => {
+    const res = await httpCall(this.server + path, { method, body, tls: this.#tls, timeoutMs });
     let json: any;
     try {
       json = res.body ? JSON.parse(res.body) : undefined;

@@ -15,11 +15,11 @@ import { apiserverArgs } from './apiserver.ts';
 import { findBinary } from './binaries.ts';
 import { controllerManagerArgs } from './controller-manager.ts';
 import { etcdArgs, etcdHealthy } from './etcd.ts';
-import { healthy, httpCall } from './http.ts';
+import { healthy } from './http.ts';
 import { kwokArgs, kwokNode, kwokNodeName, nodeReady } from './kwok.ts';
 import { LocalControlPlane, seconds, StartError, type ControlPlane } from './local.ts';
 import { METRICS_APISERVICE, METRICS_SERVICE, metricsServerArgs } from './metrics-server.ts';
-import { ensurePki, pkiPaths, writeKubeconfig } from './pki.ts';
+import { ensurePki, writeKubeconfig } from './pki.ts';
 import { freePorts } from './process.ts';
 import { schedulerArgs } from './scheduler.ts';
 import { clusterDir, componentStatus, readState, statePath, type ComponentName, type ControlPlaneState } from './state.ts';
@@ -252,16 +252,5 @@ export async function attachControlPlane(dir: string, log?: (line: string) => vo
 
 /** An admin API request against a control plane's state (used by the CLI's status). */
 export async function adminRequest(state: ControlPlaneState, path: string): Promise<{ status: number; json: any }> {
-  const pki = pkiPaths(join(clusterDir(state.dir), 'pki'));
-  const res = await httpCall(state.server + path, {
-    tls: { ca: readFileSync(pki.caCert), cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) },
-    timeoutMs: 5000,
-  });
-  let json: any;
-  try {
-    json = JSON.parse(res.body);
-  } catch {
-    json = res.body;
-  }
-  return { status: res.status, json };
+  return new LocalControlPlane(state, () => {}, false).api('GET', path, undefined, 5000);
 }
