@@ -59,8 +59,16 @@ export class TestEnvironment {
       env = new TestEnvironment(existing, await Client.connect({ kubeconfig: existing }));
     } else {
       const ownDir = opts.controlPlane?.dir ? undefined : mkdtempSync(join(tmpdir(), 'tentacle-testenv-'));
-      const cp = await startControlPlane({ ...opts.controlPlane, dir: opts.controlPlane?.dir ?? ownDir! });
-      env = new TestEnvironment(cp.kubeconfigPath, await Client.connect({ kubeconfig: cp.kubeconfigPath }), cp, ownDir);
+      let cp: ControlPlane | undefined;
+      try {
+        cp = await startControlPlane({ ...opts.controlPlane, dir: opts.controlPlane?.dir ?? ownDir! });
+        env = new TestEnvironment(cp.kubeconfigPath, await Client.connect({ kubeconfig: cp.kubeconfigPath }), cp, ownDir);
+      } catch (err) {
+        // startControlPlane stops what it started when it fails; a failed connect leaves cp to stop.
+        await cp?.stop().catch(() => {});
+        if (ownDir) rmSync(ownDir, { recursive: true, force: true });
+        throw err;
+      }
     }
     try {
       if (opts.crds?.length) await env.installCrds(opts.crds);

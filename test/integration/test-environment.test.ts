@@ -4,7 +4,7 @@
 import { describe, jest, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -77,6 +77,13 @@ describe('TestEnvironment', () => {
     } finally {
       await own.stop();
     }
+  });
+
+  test('a start that fails (a binary missing) rejects with the reason and leaves no temporary folder', async () => {
+    const ours = () => new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('tentacle-testenv-')));
+    const before = ours();
+    await assert.rejects(TestEnvironment.start({ kubeconfig: '', controlPlane: { ...LEAN, binDir: '/nonexistent' } }), /etcd not found \(looked at \/nonexistent\/etcd\)/);
+    assert.deepEqual([...ours()].filter((f) => !before.has(f)), []);
   });
 
   test('a SIGKILLed process takes the control plane it started with it', async () => {
