@@ -7,7 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
-import { kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
+import { kubectl, kubectlJson } from '../support/kube.ts';
+import { useNamespace } from '../support/namespace-hooks.ts';
 import { waitFor } from '../../src/testing/wait.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));

@@ -6,7 +6,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
-import { create, getObject, kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
+import { create, getObject, kubectl, kubectlJson } from '../support/kube.ts';
+import { useNamespace } from '../support/namespace-hooks.ts';
 import { waitFor } from '../../src/testing/wait.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));

@@ -3,7 +3,8 @@
 // with RBAC.
 import assert from 'node:assert/strict';
 import { describe, test } from '@jest/globals';
-import { create, getObject, kubectl, kubeRequest, useNamespace } from '../support/kube.ts';
+import { create, getObject, kubectl, kubeRequest } from '../support/kube.ts';
+import { useNamespace } from '../support/namespace-hooks.ts';
 import { waitFor } from '../../src/testing/wait.ts';
 
 const ns = useNamespace('cp');

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
+import { kubectl, kubectlJson } from '../support/kube.ts';
+import { useNamespace } from '../support/namespace-hooks.ts';
 import { waitFor } from '../../src/testing/wait.ts';
 import { apply, example, isReady } from './support.ts';
 

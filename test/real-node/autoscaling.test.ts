@@ -2,7 +2,8 @@
 // metrics-server scrapes the real kubelet, and Tentacle's HPA scales the Deployment up, then back down.
 import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
-import { kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
+import { kubectl, kubectlJson } from '../support/kube.ts';
+import { useNamespace } from '../support/namespace-hooks.ts';
 import { waitFor } from '../../src/testing/wait.ts';
 import { apply, example } from './support.ts';
 

@@ -3,7 +3,8 @@
 // running containers, and the hello CronJob fires, prints, and has its history pruned.
 import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
-import { kubectlJson, useNamespace } from '../support/kube.ts';
+import { kubectlJson } from '../support/kube.ts';
+import { useNamespace } from '../support/namespace-hooks.ts';
 import { waitFor } from '../../src/testing/wait.ts';
 import { apply, busyboxJob, condition, example, logs, pods, waitForCondition } from './support.ts';
 

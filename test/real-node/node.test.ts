@@ -5,7 +5,8 @@ import { beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { get } from 'node:http';
-import { KUBECTL, kubeconfigPath, kubectl, kubectlJson, useNamespace } from '../support/kube.ts';
+import { KUBECTL, kubeconfigPath, kubectl, kubectlJson } from '../support/kube.ts';
+import { useNamespace } from '../support/namespace-hooks.ts';
 import { waitFor } from '../../src/testing/wait.ts';
 import { isReady, realNode } from './support.ts';
 

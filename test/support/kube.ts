@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request, type RequestOptions } from 'node:https';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 
@@ -151,19 +150,4 @@ export async function createNamespace(prefix = 'test'): Promise<string> {
 /** Deletes a namespace without waiting for its finalization. */
 export async function deleteNamespace(name: string): Promise<void> {
   await kubectl(['delete', 'namespace', name, '--wait=false', '--ignore-not-found']);
-}
-
-/**
- * Registers beforeAll/afterAll hooks (call it at file or describe level) that create a unique namespace
- * and delete it afterwards; `.name` is set once the beforeAll hook ran.
- */
-export function useNamespace(prefix = 'test'): { name: string } {
-  const ns = { name: '' };
-  beforeAll(async () => {
-    ns.name = await createNamespace(prefix);
-  });
-  afterAll(async () => {
-    if (ns.name) await deleteNamespace(ns.name);
-  });
-  return ns;
 }
