@@ -1,9 +1,10 @@
 // Where the API server is and how to authenticate (kubeconfig.ts), turned into one keep-alive agent
 // that every request reuses, and headers refreshed as rotating credentials rotate. Node's own http(s)
 // agent rather than undici: undici compiles its WebAssembly HTTP parser at import, ~28 MiB of RSS that an
-// operator idling between watch events does not need.
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+// operator idling between watch events does not need. node:http(s) come through getBuiltinModule
+// (node-builtins.ts), as an ESM import of them would load undici all the same.
+import type { Agent as HttpAgent } from 'node:http';
+import { http, https } from './node-builtins.ts';
 import { authHeaders as kubeconfigAuthHeaders, loadKubeconfig, tlsOptions, type Kubeconfig, type KubeconfigOptions } from './kubeconfig.ts';
 
 export interface Connection {
@@ -32,8 +33,8 @@ export async function connectWith(kc: Kubeconfig, connections = 32): Promise<Con
   const server = new URL(kc.cluster.server);
   const agent =
     server.protocol === 'https:'
-      ? new HttpsAgent({ keepAlive: true, maxSockets: connections, ...tlsOptions(kc) })
-      : new HttpAgent({ keepAlive: true, maxSockets: connections });
+      ? new https.Agent({ keepAlive: true, maxSockets: connections, ...tlsOptions(kc) })
+      : new http.Agent({ keepAlive: true, maxSockets: connections });
 
   let cached: { headers: Record<string, string>; at: number } | undefined;
   const authHeaders = async (): Promise<Record<string, string>> => {

@@ -1,7 +1,7 @@
 // HTTP to the API server: one pooled connection, a client-side token bucket (QPS/burst, as client-go),
 // request metrics, and errors turned into ApiError. Everything above this speaks paths and JSON.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { http, https } from './node-builtins.ts';
 import type { Readable } from 'node:stream';
 import { BucketRateLimiter } from '../queue/rate-limiter.ts';
 import type { RuntimeMetrics } from '../metrics/metrics.ts';
@@ -91,7 +91,7 @@ export class RestClient {
     let code = '<error>';
     try {
       const res = await new Promise<IncomingMessage & { statusCode: number }>((resolve, reject) => {
-        const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+        const send = url.protocol === 'https:' ? https.request : http.request;
         const call = send(url, { method: req.method, headers, agent: this.connection.agent, ...(req.signal ? { signal: req.signal } : {}) }, (res) =>
           resolve(res as IncomingMessage & { statusCode: number }),
         );
