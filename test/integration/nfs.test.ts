@@ -130,6 +130,34 @@ describe('NFS provisioner (local mode)', () => {
     assert.equal(p.status?.conditions?.find((x) => x.type === 'AgentReady')?.reason, 'LocalMode');
   });
 
+  test('a free PV of the class is left to the PV controller: the claim binds to it, nothing is provisioned', async () => {
+    const { name } = await provisioner('static');
+    const staticName = `static-${suffix}`;
+    await client.create<PersistentVolume>({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: staticName },
+      spec: {
+        storageClassName: name, capacity: { storage: '2Gi' }, accessModes: ['ReadWriteMany'],
+        persistentVolumeReclaimPolicy: 'Retain', nfs: { server: 'nfs.example.test', path: '/srv/static' },
+      },
+    });
+    try {
+      await waitFor(async () => (await client.get<PersistentVolume>(PV, '', staticName)).status?.phase === 'Available', { what: `${staticName} Available` });
+      const created = await claim('takes-static', name);
+      const c = await bound('takes-static');
+      assert.equal(c.spec.volumeName, staticName);
+      // The decision, from the operator's debug log: it held back because the free PV may bind the claim.
+      assert.match(operator.output(), new RegExp(`PersistentVolume ${staticName} may bind the claim`));
+      assert.equal(await client.find<PersistentVolume>(PV, '', `pvc-${created.metadata.uid}`), undefined);
+      const reasons = (await events('takes-static')).map((e) => e.reason);
+      assert.ok(!reasons.includes('Provisioning'), reasons.join());
+    } finally {
+      await client.delete(PVC, namespace, 'takes-static').catch(() => undefined);
+      await client.delete(PV, '', staticName).catch(() => undefined);
+    }
+  });
+
   test('on release: archive renames, delete removes, onDelete retain keeps, reclaim Retain never touches', async () => {
     const cases = [
       { base: 'archive', spec: {}, expect: 'archived' },

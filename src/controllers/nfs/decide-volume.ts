@@ -51,19 +51,50 @@ export interface ProvisionInput {
   config: ProvisionerConfig | { errors: string[] };
   /** Whether the volume `pvc-<uid>` exists already (cache). */
   volumeExists: boolean;
+  /**
+   * Volumes of the claim's class that no claim has bound (cache index UNBOUND_VOLUMES_BY_CLASS): ones the
+   * PV controller may bind the claim to instead of handing it to a provisioner.
+   */
+  unboundVolumesOfClass: readonly ReadonlyDeep<PersistentVolume>[];
 }
 
-export function decideProvision({ claim, storageClass, config, volumeExists }: ProvisionInput): ProvisionDecision {
+/**
+ * The cache index of unbound volumes (no claimRef, or one reserving the volume for a claim not yet
+ * bound) by StorageClass name: what decideProvision checks before it acts ahead of the PV controller.
+ */
+export function unboundVolumeClass(pv: ReadonlyDeep<PersistentVolume>): string[] {
+  return pv.spec.claimRef?.uid ? [] : [pv.spec.storageClassName ?? ''];
+}
+
+/** Whether the PV controller could bind `claim` to the unbound `pv` (its class; free, or reserved for the claim). */
+function mayBind(pv: ReadonlyDeep<PersistentVolume>, claim: ReadonlyDeep<PersistentVolumeClaim>): boolean {
+  if (pv.metadata.name === volumeNameFor(claim) || pv.metadata.deletionTimestamp) return false;
+  if ((pv.spec.storageClassName ?? '') !== (claim.spec.storageClassName ?? '')) return false;
+  const ref = pv.spec.claimRef;
+  if (!ref) return true;
+  return ref.namespace === claim.metadata.namespace && ref.name === claim.metadata.name && (!ref.uid || ref.uid === claim.metadata.uid);
+}
+
+export function decideProvision({ claim, storageClass, config, volumeExists, unboundVolumesOfClass }: ProvisionInput): ProvisionDecision {
   const ann = claim.metadata.annotations ?? {};
   if (claim.metadata.deletionTimestamp) return { kind: 'skip', why: 'claim is being deleted' };
   if (claim.spec.volumeName) return { kind: 'skip', why: 'claim already names a volume' };
   if ((claim.status?.phase ?? 'Pending') !== 'Pending') return { kind: 'skip', why: `claim is ${claim.status?.phase}` };
-  // The PV controller announces which provisioner is to act; until it has, the claim is not ours yet.
-  if (ann[ANN_STORAGE_PROVISIONER] !== PROVISIONER_NAME && ann[ANN_BETA_STORAGE_PROVISIONER] !== PROVISIONER_NAME) {
-    return { kind: 'skip', why: 'the PV controller has not handed the claim to this provisioner yet' };
-  }
   if (storageClass.volumeBindingMode === 'WaitForFirstConsumer' && !ann[ANN_SELECTED_NODE]) {
     return { kind: 'skip', why: 'waiting for a first consumer (no selected node yet)' };
+  }
+  const handedTo = ann[ANN_STORAGE_PROVISIONER] ?? ann[ANN_BETA_STORAGE_PROVISIONER];
+  if (handedTo !== undefined && handedTo !== PROVISIONER_NAME) {
+    return { kind: 'skip', why: `the PV controller handed the claim to provisioner ${handedTo}` };
+  }
+  if (handedTo === undefined) {
+    // The PV controller hands a claim of our class to us (annotates it) only when no existing PV can
+    // bind it. When none can, provisioning before the handover saves the claim that round: the PV
+    // controller finds our PV pre-bound to the claim and binds it at its first sync, without the
+    // annotation write and its ExternalProvisioning event. When one might, it decides first.
+    if (claim.spec.selector) return { kind: 'skip', why: 'the claim selects volumes by label: the PV controller decides first' };
+    const candidate = unboundVolumesOfClass.find((pv) => mayBind(pv, claim));
+    if (candidate) return { kind: 'skip', why: `PersistentVolume ${candidate.metadata.name} may bind the claim: the PV controller decides first` };
   }
   if (volumeExists) return { kind: 'skip', why: 'volume already provisioned' };
   if ('errors' in config) return { kind: 'fail', message: `the NFSProvisioner is misconfigured: ${config.errors.join('; ')}` };

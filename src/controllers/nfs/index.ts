@@ -14,10 +14,10 @@ import type { Manager } from '../../runtime/manager/manager.ts';
 import type { ReadonlyDeep, Request } from '../../runtime/types.ts';
 import { LABEL_COMPONENT } from './agent.ts';
 import { storageClassNameOf } from './config.ts';
-import { provisionerOfClass, provisionerOfVolume } from './decide-volume.ts';
+import { provisionerOfClass, provisionerOfVolume, unboundVolumeClass } from './decide-volume.ts';
 import { HousekeepingReconciler } from './housekeeping.ts';
 import { NfsProvisionerReconciler, type AgentMode } from './reconciler.ts';
-import { ClaimReconciler, VolumeReconciler, VOLUMES_BY_PROVISIONER, type VolumeWorkDeps } from './volume-work.ts';
+import { ClaimReconciler, UNBOUND_VOLUMES_BY_CLASS, VolumeReconciler, VOLUMES_BY_PROVISIONER, type VolumeWorkDeps } from './volume-work.ts';
 
 export function setupNfsController(manager: Manager, options: ControllerOptions): void {
   const local = options.nfsLocalExports ? resolve(options.nfsLocalExports) : undefined;
@@ -93,6 +93,7 @@ function indexVolumes(manager: Manager): void {
       return p ? [p] : [];
     });
   }
+  if (!store.hasIndexer(UNBOUND_VOLUMES_BY_CLASS)) store.addIndexer(UNBOUND_VOLUMES_BY_CLASS, unboundVolumeClass);
 }
 
 const named = (name: string | undefined): Request[] => (name ? [{ namespace: '', name }] : []);

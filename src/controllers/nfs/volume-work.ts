@@ -31,6 +31,8 @@ import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 /** Index of PVs by the NFSProvisioner that made them. */
 export const VOLUMES_BY_PROVISIONER = 'nfs-provisioner';
+/** Cache index of PVs no claim has bound, by StorageClass (unboundVolumeClass). */
+export const UNBOUND_VOLUMES_BY_CLASS = 'nfs-unbound-by-class';
 
 export interface VolumeWorkDeps {
   client: Client;
@@ -97,7 +99,8 @@ export class ClaimReconciler implements Reconciler {
     const cachedVolume = cache.get(PV, '', volumeName);
     const unseen = this.ownVolumes.unseen(volumeName, cachedVolume ? [cachedVolume] : []);
     const volumeExists = !!cachedVolume || unseen.length > 0;
-    const decision = decideProvision({ claim, storageClass, config, volumeExists });
+    const unboundVolumesOfClass = cache.byIndex<PersistentVolume>(PV, UNBOUND_VOLUMES_BY_CLASS, claim.spec.storageClassName);
+    const decision = decideProvision({ claim, storageClass, config, volumeExists, unboundVolumesOfClass });
     if (decision.kind === 'skip') {
       ctx.log.debug({ why: decision.why }, 'not provisioning');
       return {};

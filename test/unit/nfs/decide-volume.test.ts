@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '../../../src/api/core/types.ts';
 import type { NFSProvisioner } from '../../../src/api/storage/types.ts';
 import { resolveConfig, type ProvisionerConfig } from '../../../src/controllers/nfs/config.ts';
-import { decideProvision, decideReclaim, decideResize, type ProvisionInput } from '../../../src/controllers/nfs/decide-volume.ts';
+import { decideProvision, decideReclaim, decideResize, unboundVolumeClass, type ProvisionInput } from '../../../src/controllers/nfs/decide-volume.ts';
 
 const provisioner = (spec: Partial<NFSProvisioner['spec']> = {}): NFSProvisioner => ({
   metadata: { name: 'nfs1', uid: 'p-uid', generation: 1 },
@@ -25,7 +25,28 @@ const claim = (over: { annotations?: Record<string, string>; spec?: Partial<Pers
   spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'nfs1', resources: { requests: { storage: '2Gi' } }, ...over.spec },
   status: { phase: over.phase ?? 'Pending' },
 });
-const input = (over: Partial<ProvisionInput> = {}): ProvisionInput => ({ claim: claim(), storageClass: storageClass(), config: config(), volumeExists: false, ...over });
+/** A claim the PV controller has not annotated for a provisioner yet. */
+const unannounced = (spec: Partial<PersistentVolumeClaim['spec']> = {}): PersistentVolumeClaim => {
+  const c = claim({ spec });
+  return { ...c, metadata: { ...c.metadata, annotations: {} } };
+};
+/** A PV an administrator made for the class (static provisioning). */
+const staticVolume = (spec: Partial<PersistentVolume['spec']> = {}): PersistentVolume => ({
+  metadata: { name: 'static-1' },
+  spec: { storageClassName: 'nfs1', capacity: { storage: '5Gi' }, accessModes: ['ReadWriteOnce'], ...spec },
+});
+const input = (over: Partial<ProvisionInput> = {}): ProvisionInput => ({ claim: claim(), storageClass: storageClass(), config: config(), volumeExists: false, unboundVolumesOfClass: [], ...over });
+
+describe('unboundVolumeClass (the index decideProvision reads)', () => {
+  test.each([
+    ['free', {}, ['nfs1']],
+    ['reserved for a claim not yet bound', { claimRef: { namespace: 'ns', name: 'data' } }, ['nfs1']],
+    ['bound (its claimRef has the claim uid)', { claimRef: { namespace: 'ns', name: 'data', uid: 'c-uid' } }, []],
+    ['without a class', { storageClassName: undefined }, ['']],
+  ] as [string, Partial<PersistentVolume['spec']>, string[]][])('%s', (_name, spec, expected) => {
+    assert.deepEqual(unboundVolumeClass(staticVolume(spec)), expected);
+  });
+});
 
 describe('decideProvision', () => {
   test('provisions the default directory with a PV that names the claim', () => {
@@ -52,7 +73,10 @@ describe('decideProvision', () => {
   const cases: [string, Partial<ProvisionInput>, 'skip' | 'fail', RegExp][] = [
     ['already provisioned', { volumeExists: true }, 'skip', /already provisioned/],
     ['bound', { claim: claim({ spec: { volumeName: 'x' } }) }, 'skip', /names a volume/],
-    ['not handed over by the PV controller', { claim: { ...claim(), metadata: { ...claim().metadata, annotations: {} } } }, 'skip', /not handed/],
+    ['handed to another provisioner', { claim: claim({ annotations: { 'volume.kubernetes.io/storage-provisioner': 'example.com/other' } }) }, 'skip', /to provisioner example\.com\/other/],
+    ['not handed over yet, a free PV of the class exists', { claim: unannounced(), unboundVolumesOfClass: [staticVolume()] }, 'skip', /static-1 may bind the claim/],
+    ['not handed over yet, a PV reserved for this claim exists', { claim: unannounced(), unboundVolumesOfClass: [staticVolume({ claimRef: { namespace: 'ns', name: 'data' } })] }, 'skip', /may bind/],
+    ['not handed over yet, the claim selects by label', { claim: unannounced({ selector: { matchLabels: { a: 'b' } } }) }, 'skip', /selects volumes by label/],
     ['beta annotation is enough', { claim: { ...claim(), metadata: { ...claim().metadata, annotations: { 'volume.beta.kubernetes.io/storage-provisioner': 'tentacle.dev/nfs' } } }, volumeExists: true }, 'skip', /already/],
     ['WaitForFirstConsumer without a node', { storageClass: storageClass({ volumeBindingMode: 'WaitForFirstConsumer' }) }, 'skip', /first consumer/],
     ['selector', { claim: claim({ spec: { selector: { matchLabels: { a: 'b' } } } }) }, 'fail', /Selector is not supported/],
@@ -68,6 +92,21 @@ describe('decideProvision', () => {
       const d = decideProvision(input(over));
       assert.equal(d.kind, kind);
       assert.match(d.kind === 'skip' ? d.why : d.kind === 'fail' ? d.message : '', why);
+    });
+  }
+
+  // Provisioning ahead of the PV controller's handover, when no existing PV could bind the claim.
+  const early: [string, Partial<ProvisionInput>][] = [
+    ['no unbound PV of the class', { claim: unannounced() }],
+    ['the free PV is of another class', { claim: unannounced(), unboundVolumesOfClass: [staticVolume({ storageClassName: 'other' })] }],
+    ['the reserved PV is for another claim', { claim: unannounced(), unboundVolumesOfClass: [staticVolume({ claimRef: { namespace: 'ns', name: 'other' } })] }],
+    ['the reserved PV is for an earlier claim of that name', { claim: unannounced(), unboundVolumesOfClass: [staticVolume({ claimRef: { namespace: 'ns', name: 'data', uid: 'old-uid' } })] }],
+    ['the free PV is being deleted', { claim: unannounced(), unboundVolumesOfClass: [{ ...staticVolume(), metadata: { name: 'static-1', deletionTimestamp: '2026-11-29T00:00:00Z' } }] }],
+    ['handed over: the PV controller already chose not to bind the free PV', { unboundVolumesOfClass: [staticVolume()] }],
+  ];
+  for (const [name, over] of early) {
+    test(`provisions: ${name}`, () => {
+      assert.equal(decideProvision(input(over)).kind, 'provision');
     });
   }
 
