@@ -31,6 +31,21 @@ function isDigit(c: string | undefined): boolean {
  * for invalid input ("", "5" (missing unit), "1d" (unknown unit), ".s", out of int64 nanoseconds).
  */
 export function parseDuration(s: string): number {
+  // Fast path for what metrics-server sends for every pod ("20.006s"), in float arithmetic that is exact
+  // here: whole seconds below 10^6 keep nanoseconds under 2^53, and the fraction is computed as Go does.
+  const seconds = PLAIN_SECONDS.exec(s);
+  if (seconds) {
+    const fraction = seconds[2] ?? '';
+    const ns = Number(seconds[1]) * 1e9 + (fraction ? Math.trunc(Number(fraction) * (1e9 / 10 ** fraction.length)) : 0);
+    return ns / nsPerMs;
+  }
+  return parseGoDuration(s);
+}
+
+const PLAIN_SECONDS = /^(\d{1,6})(?:\.(\d{1,9}))?s$/;
+
+/** parseDuration without the fast path (exported for the test that compares the two). */
+export function parseGoDuration(s: string): number {
   const orig = s;
   let rest = s;
   let neg = false;

@@ -1,6 +1,6 @@
 import { test, describe } from '@jest/globals';
 import assert from 'node:assert/strict';
-import { formatDuration, parseDuration } from '../../../src/runtime/util/duration.ts';
+import { formatDuration, parseDuration, parseGoDuration } from '../../../src/runtime/util/duration.ts';
 
 describe('parseDuration (Go time.ParseDuration)', () => {
   // Expected values in milliseconds; inputs follow Go's parseDurationTests.
@@ -111,4 +111,26 @@ describe('formatDuration (Go Duration.String)', () => {
   for (const bad of [NaN, Infinity]) {
     test(`${bad} throws`, () => assert.throws(() => formatDuration(bad), /not a finite number/));
   }
+});
+
+describe('parseDuration: the fast path for plain seconds agrees with the general parser', () => {
+  const inputs = ['0s', '1s', '20.006s', '19.999999999s', '999999.999999999s', '0.5s', '10.000000001s', '5.1234s'];
+  // And a spread of generated ones: whole seconds of 1-6 digits, fractions of 0-9 digits.
+  let seed = 7;
+  const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  for (let i = 0; i < 500; i++) {
+    const whole = String(next(10 ** (1 + next(6))));
+    const digits = next(10);
+    const fraction = digits ? '.' + Array.from({ length: digits }, () => next(10)).join('') : '';
+    inputs.push(`${whole}${fraction}s`);
+  }
+  test('agree on every input', () => {
+    const disagreements = inputs.filter((input) => parseDuration(input) !== parseGoDuration(input));
+    assert.deepEqual(disagreements, []);
+  });
+  test('inputs beyond the fast path still parse (and fail) as Go does', () => {
+    assert.equal(parseDuration('1234567s'), 1_234_567_000);
+    assert.equal(parseDuration('1.5000000001s'), 1500);
+    assert.throws(() => parseDuration('1.s.s'), /invalid duration/);
+  });
 });
