@@ -18,12 +18,15 @@
 //   node bench/scale.ts [--pods 10000] [--jobs 1000] [--running-jobs 100] [--statefulsets 100]
 //                       [--claims 1000] [--hpas 100] [--small 0.1] [--settle 30] [--seconds 60]
 //                       [--src] [--node-options="--lite-mode"] [--compare-entry OTHER/dist/main.js]
-//                       [--heap-snapshot]
+//                       [--heap-snapshot] [--builtin-hpas]
 // The operator runs as the image runs it (node dist/main.js, built first) unless --src. With
 // --compare-entry, another build of the operator (e.g. of an earlier commit, built into a folder under
 // the checkout so that it finds node_modules) is measured too at full load, every controller and the
 // autoscaler alone, for a before/after on the same cluster. With --heap-snapshot, the operator with every
 // controller at full load writes a heap snapshot after its samples, summarized by heap-summary.ts.
+// With --builtin-hpas, the same HPAs are then created as autoscaling/v2 HPAs of kube-controller-manager
+// (same targets, metric and 15-s period) and its CPU is sampled again beside --controllers=job: its CPU
+// per minute above the same window without them is the built-in controller's CPU of one HPA sync.
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -56,9 +59,11 @@ const { values } = parseArgs({
     'node-options': { type: 'string', default: '' },
     'compare-entry': { type: 'string' },
     'heap-snapshot': { type: 'boolean', default: false },
+    'builtin-hpas': { type: 'boolean', default: false },
   },
 });
 const PODS_PER_DEPLOYMENT = 100;
+const BUILTIN_HPA = { group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler' };
 const NAMESPACE = 'scale';
 const full = {
   deployments: Math.ceil(Number(values.pods) / PODS_PER_DEPLOYMENT),
@@ -196,6 +201,26 @@ async function measure(kubeconfig: string, controllers: string, script: string =
   };
 }
 
+/**
+ * Creates one autoscaling/v2 HPA per Deployment, like ours (min = max, CPU utilization), waits until
+ * kube-controller-manager has synced each, then samples with --controllers=job beside it.
+ */
+async function measureBuiltinHpas(kubeconfig: string): Promise<Sample> {
+  await pool(0, full.hpas, 20, (i) =>
+    client.create({
+      apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: `builtin-${i}`, namespace: NAMESPACE },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: `d-${i % full.deployments}` },
+        minReplicas: PODS_PER_DEPLOYMENT, maxReplicas: PODS_PER_DEPLOYMENT,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
+      },
+    }));
+  await waitFor(async () => (await count(BUILTIN_HPA, (h) => isConditionTrue(conditions(h), 'ScalingActive'))) === full.hpas, {
+    what: `${full.hpas} autoscaling/v2 HPAs ScalingActive`, timeoutMs: 300_000, intervalMs: 5_000,
+  });
+  return measure(kubeconfig, 'job');
+}
+
 /** Signals the running operator to write a heap snapshot into `dir`, waits for it, and summarizes it. */
 async function heapSnapshot(dir: string): Promise<HeapSummary> {
   operator!.child.kill('SIGUSR2');
@@ -235,6 +260,7 @@ try {
   const autoscalerOnly = await measure(kubeconfig, 'autoscaler');
   const other = values['compare-entry'];
   const compared = other ? { all: await measure(kubeconfig, 'all', other), autoscaler: await measure(kubeconfig, 'autoscaler', other) } : undefined;
+  const withBuiltinHpas = values['builtin-hpas'] ? await measureBuiltinHpas(kubeconfig) : undefined;
   await operator.stop();
 
   const slope = (a: number, b: number) => ((b - a) / (fullObjects - smallObjects) / 1024).toFixed(2);
@@ -262,6 +288,14 @@ try {
       `${perSync(autoscalerOnly, jobOnly.cpuPerMinute)} ms above --controllers=job at rest` +
       (compared ? `; ${other}: ${perSync(compared.autoscaler)} ms, ${perSync(compared.autoscaler, jobOnly.cpuPerMinute)} ms above` : ''),
   );
+  if (withBuiltinHpas) {
+    const builtin = perSync({ ...withBuiltinHpas, cpuPerMinute: withBuiltinHpas.kcmCpuPerMinute }, jobOnly.kcmCpuPerMinute);
+    const ours = perSync(autoscalerOnly, jobOnly.cpuPerMinute);
+    console.log(
+      `Built-in HPA: ${builtin} ms of CPU per sync (kube-controller-manager with ${full.hpas} autoscaling/v2 HPAs: ${withBuiltinHpas.kcmCpuPerMinute.toFixed(2)} s/min, ` +
+        `without: ${jobOnly.kcmCpuPerMinute.toFixed(2)} s/min, --controllers=job beside it both times); ratio ours / built-in ${ratio(Number(ours), Number(builtin))}`,
+    );
+  }
   if (heap) console.log(`\nWhere the operator's heap goes (every controller, full load):\n\n${formatHeapSummary(heap, 15)}`);
 } catch (err) {
   console.error(err);
