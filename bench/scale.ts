@@ -92,6 +92,16 @@ let exitCode = 0;
 const labels = (name: string) => ({ app: name });
 const podSpec = { containers: [{ name: 'main', image: 'busybox', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] };
 
+/**
+ * HPA `i`'s spec, ours and the built-in autoscaling/v2 one alike (the comparison depends on it): one per
+ * Deployment, pinned at its replicas (min = max), CPU utilization from metrics-server.
+ */
+const hpaSpec = (i: number, deployments: number) => ({
+  scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: `d-${i % deployments}` },
+  minReplicas: PODS_PER_DEPLOYMENT, maxReplicas: PODS_PER_DEPLOYMENT,
+  metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
+});
+
 /** Creates objects `from` … `to` − 1 of every kind (`from` is what an earlier step created). */
 async function load(from: Load, to: Load): Promise<void> {
   await pool(from.jobs, to.jobs, 20, (i) =>
@@ -118,11 +128,7 @@ async function load(from: Load, to: Load): Promise<void> {
   await pool(from.hpas, to.hpas, 20, (i) =>
     client.create({
       apiVersion: 'autoscaling.tentacle.dev/v1alpha1', kind: 'HorizontalPodAutoscaler', metadata: { name: `h-${i}`, namespace: NAMESPACE },
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: `d-${i % to.deployments}` },
-        minReplicas: PODS_PER_DEPLOYMENT, maxReplicas: PODS_PER_DEPLOYMENT,
-        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
-      },
+      spec: hpaSpec(i, to.deployments),
     }));
   // Last: kwok moves pods through their stages at ~10 a second here, and the Jobs' pods go first.
   await pool(from.deployments, to.deployments, 10, (i) =>
@@ -209,11 +215,7 @@ async function measureBuiltinHpas(kubeconfig: string): Promise<Sample> {
   await pool(0, full.hpas, 20, (i) =>
     client.create({
       apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: `builtin-${i}`, namespace: NAMESPACE },
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: `d-${i % full.deployments}` },
-        minReplicas: PODS_PER_DEPLOYMENT, maxReplicas: PODS_PER_DEPLOYMENT,
-        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
-      },
+      spec: hpaSpec(i, full.deployments),
     }));
   await waitFor(async () => (await count(BUILTIN_HPA, (h) => isConditionTrue(conditions(h), 'ScalingActive'))) === full.hpas, {
     what: `${full.hpas} autoscaling/v2 HPAs ScalingActive`, timeoutMs: 300_000, intervalMs: 5_000,
@@ -280,7 +282,9 @@ try {
   }
   console.log(`\nRSS per object (slope small → full): ours ${slope(atSmall.rss, atFull.rss)} KiB, kube-controller-manager ${slope(atSmall.kcmRss, atFull.kcmRss)} KiB; V8 heap ${slope(atSmall.heap, atFull.heap)} KiB`);
   const syncsPerMinute = full.hpas * (60 / 15);
-  const perSync = (m: Sample, idle = 0) => (((m.cpuPerMinute - idle) / syncsPerMinute) * 1000).toFixed(2);
+  /** ms of CPU per HPA sync from a process's CPU seconds per minute, above `idle` (its CPU without the syncs). */
+  const msPerSync = (cpuPerMinute: number, idle = 0) => ((cpuPerMinute - idle) / syncsPerMinute) * 1000;
+  const perSync = (m: Sample, idle = 0) => msPerSync(m.cpuPerMinute, idle).toFixed(2);
   // The Job controller alone holds the same pod cache and does nothing at steady state: its CPU is what
   // the process spends without HPAs (leases, the bench's scrapes of /metrics, timers, GC of the cache).
   console.log(
@@ -289,11 +293,11 @@ try {
       (compared ? `; ${other}: ${perSync(compared.autoscaler)} ms, ${perSync(compared.autoscaler, jobOnly.cpuPerMinute)} ms above` : ''),
   );
   if (withBuiltinHpas) {
-    const builtin = perSync({ ...withBuiltinHpas, cpuPerMinute: withBuiltinHpas.kcmCpuPerMinute }, jobOnly.kcmCpuPerMinute);
-    const ours = perSync(autoscalerOnly, jobOnly.cpuPerMinute);
+    const builtin = msPerSync(withBuiltinHpas.kcmCpuPerMinute, jobOnly.kcmCpuPerMinute);
+    const ours = msPerSync(autoscalerOnly.cpuPerMinute, jobOnly.cpuPerMinute);
     console.log(
-      `Built-in HPA: ${builtin} ms of CPU per sync (kube-controller-manager with ${full.hpas} autoscaling/v2 HPAs: ${withBuiltinHpas.kcmCpuPerMinute.toFixed(2)} s/min, ` +
-        `without: ${jobOnly.kcmCpuPerMinute.toFixed(2)} s/min, --controllers=job beside it both times); ratio ours / built-in ${ratio(Number(ours), Number(builtin))}`,
+      `Built-in HPA: ${builtin.toFixed(2)} ms of CPU per sync (kube-controller-manager with ${full.hpas} autoscaling/v2 HPAs: ${withBuiltinHpas.kcmCpuPerMinute.toFixed(2)} s/min, ` +
+        `without: ${jobOnly.kcmCpuPerMinute.toFixed(2)} s/min, --controllers=job beside it both times); ratio ours / built-in ${ratio(ours, builtin)}`,
     );
   }
   if (heap) console.log(`\nWhere the operator's heap goes (every controller, full load):\n\n${formatHeapSummary(heap, 15)}`);
