@@ -56,6 +56,12 @@ export interface ProvisionInput {
    * PV controller may bind the claim to instead of handing it to a provisioner.
    */
   unboundVolumesOfClass: readonly ReadonlyDeep<PersistentVolume>[];
+  /**
+   * Volumes whose claimRef holds the claim's uid (cache index VOLUMES_BY_CLAIM_UID). Any but our own
+   * `pvc-<uid>` is one the PV controller is binding to the claim: it writes the volume's claimRef before
+   * the claim's volumeName, and a sync between the two writes must not provision a second volume.
+   */
+  volumesNamingClaim: readonly ReadonlyDeep<PersistentVolume>[];
 }
 
 /**
@@ -64,6 +70,12 @@ export interface ProvisionInput {
  */
 export function unboundVolumeClass(pv: ReadonlyDeep<PersistentVolume>): string[] {
   return pv.spec.claimRef?.uid ? [] : [pv.spec.storageClassName ?? ''];
+}
+
+/** The cache index of volumes by the uid in their claimRef: what decideProvision checks for a bind under way. */
+export function claimUidOfVolume(pv: ReadonlyDeep<PersistentVolume>): string[] {
+  const uid = pv.spec.claimRef?.uid;
+  return uid ? [uid] : [];
 }
 
 /** Whether the PV controller could bind `claim` to the unbound `pv` (its class; free, or reserved for the claim). */
@@ -75,10 +87,13 @@ function mayBind(pv: ReadonlyDeep<PersistentVolume>, claim: ReadonlyDeep<Persist
   return ref.namespace === claim.metadata.namespace && ref.name === claim.metadata.name && (!ref.uid || ref.uid === claim.metadata.uid);
 }
 
-export function decideProvision({ claim, storageClass, config, volumeExists, unboundVolumesOfClass }: ProvisionInput): ProvisionDecision {
+export function decideProvision({ claim, storageClass, config, volumeExists, unboundVolumesOfClass, volumesNamingClaim }: ProvisionInput): ProvisionDecision {
   const ann = claim.metadata.annotations ?? {};
   if (claim.metadata.deletionTimestamp) return { kind: 'skip', why: 'claim is being deleted' };
   if (claim.spec.volumeName) return { kind: 'skip', why: 'claim already names a volume' };
+  // Even after a handover: the PV controller binds a matching volume that appeared since, as upstream.
+  const binding = volumesNamingClaim.find((pv) => pv.metadata.name !== volumeNameFor(claim) && pv.spec.claimRef?.uid === claim.metadata.uid);
+  if (binding) return { kind: 'skip', why: `the PV controller is binding PersistentVolume ${binding.metadata.name} to the claim` };
   if ((claim.status?.phase ?? 'Pending') !== 'Pending') return { kind: 'skip', why: `claim is ${claim.status?.phase}` };
   if (storageClass.volumeBindingMode === 'WaitForFirstConsumer' && !ann[ANN_SELECTED_NODE]) {
     return { kind: 'skip', why: 'waiting for a first consumer (no selected node yet)' };

@@ -14,10 +14,10 @@ import type { Manager } from '../../runtime/manager/manager.ts';
 import type { ReadonlyDeep, Request } from '../../runtime/types.ts';
 import { LABEL_COMPONENT } from './agent.ts';
 import { storageClassNameOf } from './config.ts';
-import { provisionerOfClass, provisionerOfVolume, unboundVolumeClass } from './decide-volume.ts';
+import { claimUidOfVolume, provisionerOfClass, provisionerOfVolume, unboundVolumeClass } from './decide-volume.ts';
 import { HousekeepingReconciler } from './housekeeping.ts';
 import { NfsProvisionerReconciler, type AgentMode } from './reconciler.ts';
-import { ClaimReconciler, UNBOUND_VOLUMES_BY_CLASS, VolumeReconciler, VOLUMES_BY_PROVISIONER, type VolumeWorkDeps } from './volume-work.ts';
+import { ClaimReconciler, UNBOUND_VOLUMES_BY_CLASS, VolumeReconciler, VOLUMES_BY_CLAIM_UID, VOLUMES_BY_PROVISIONER, type VolumeWorkDeps } from './volume-work.ts';
 
 export function setupNfsController(manager: Manager, options: ControllerOptions): void {
   const local = options.nfsLocalExports ? resolve(options.nfsLocalExports) : undefined;
@@ -94,6 +94,7 @@ function indexVolumes(manager: Manager): void {
     });
   }
   if (!store.hasIndexer(UNBOUND_VOLUMES_BY_CLASS)) store.addIndexer(UNBOUND_VOLUMES_BY_CLASS, unboundVolumeClass);
+  if (!store.hasIndexer(VOLUMES_BY_CLAIM_UID)) store.addIndexer(VOLUMES_BY_CLAIM_UID, claimUidOfVolume);
 }
 
 const named = (name: string | undefined): Request[] => (name ? [{ namespace: '', name }] : []);

@@ -33,6 +33,8 @@ import type { ReadonlyDeep } from '../../runtime/types.ts';
 export const VOLUMES_BY_PROVISIONER = 'nfs-provisioner';
 /** Cache index of PVs no claim has bound, by StorageClass (unboundVolumeClass). */
 export const UNBOUND_VOLUMES_BY_CLASS = 'nfs-unbound-by-class';
+/** Cache index of PVs by the claim uid in their claimRef (claimUidOfVolume). */
+export const VOLUMES_BY_CLAIM_UID = 'nfs-by-claim-uid';
 
 export interface VolumeWorkDeps {
   client: Client;
@@ -100,7 +102,8 @@ export class ClaimReconciler implements Reconciler {
     const unseen = this.ownVolumes.unseen(volumeName, cachedVolume ? [cachedVolume] : []);
     const volumeExists = !!cachedVolume || unseen.length > 0;
     const unboundVolumesOfClass = cache.byIndex<PersistentVolume>(PV, UNBOUND_VOLUMES_BY_CLASS, claim.spec.storageClassName);
-    const decision = decideProvision({ claim, storageClass, config, volumeExists, unboundVolumesOfClass });
+    const volumesNamingClaim = cache.byIndex<PersistentVolume>(PV, VOLUMES_BY_CLAIM_UID, claim.metadata.uid!);
+    const decision = decideProvision({ claim, storageClass, config, volumeExists, unboundVolumesOfClass, volumesNamingClaim });
     if (decision.kind === 'skip') {
       ctx.log.debug({ why: decision.why }, 'not provisioning');
       return {};

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '../../../src/api/core/types.ts';
 import type { NFSProvisioner } from '../../../src/api/storage/types.ts';
 import { resolveConfig, type ProvisionerConfig } from '../../../src/controllers/nfs/config.ts';
-import { decideProvision, decideReclaim, decideResize, unboundVolumeClass, type ProvisionInput } from '../../../src/controllers/nfs/decide-volume.ts';
+import { claimUidOfVolume, decideProvision, decideReclaim, decideResize, unboundVolumeClass, type ProvisionInput } from '../../../src/controllers/nfs/decide-volume.ts';
 
 const provisioner = (spec: Partial<NFSProvisioner['spec']> = {}): NFSProvisioner => ({
   metadata: { name: 'nfs1', uid: 'p-uid', generation: 1 },
@@ -35,7 +35,7 @@ const staticVolume = (spec: Partial<PersistentVolume['spec']> = {}): PersistentV
   metadata: { name: 'static-1' },
   spec: { storageClassName: 'nfs1', capacity: { storage: '5Gi' }, accessModes: ['ReadWriteOnce'], ...spec },
 });
-const input = (over: Partial<ProvisionInput> = {}): ProvisionInput => ({ claim: claim(), storageClass: storageClass(), config: config(), volumeExists: false, unboundVolumesOfClass: [], ...over });
+const input = (over: Partial<ProvisionInput> = {}): ProvisionInput => ({ claim: claim(), storageClass: storageClass(), config: config(), volumeExists: false, unboundVolumesOfClass: [], volumesNamingClaim: [], ...over });
 
 describe('unboundVolumeClass (the index decideProvision reads)', () => {
   test.each([
@@ -47,6 +47,19 @@ describe('unboundVolumeClass (the index decideProvision reads)', () => {
     assert.deepEqual(unboundVolumeClass(staticVolume(spec)), expected);
   });
 });
+
+describe('claimUidOfVolume (the index of binds under way decideProvision reads)', () => {
+  test.each([
+    ['free', {}, []],
+    ['reserved by name only', { claimRef: { namespace: 'ns', name: 'data' } }, []],
+    ['claimed by uid', { claimRef: { namespace: 'ns', name: 'data', uid: 'c-uid' } }, ['c-uid']],
+  ] as [string, Partial<PersistentVolume['spec']>, string[]][])('%s', (_name, spec, expected) => {
+    assert.deepEqual(claimUidOfVolume(staticVolume(spec)), expected);
+  });
+});
+
+/** A static PV the PV controller has written the claim's uid into, before it writes the claim's volumeName. */
+const bindingVolume = () => staticVolume({ claimRef: { namespace: 'ns', name: 'data', uid: 'c-uid' } });
 
 describe('decideProvision', () => {
   test('provisions the default directory with a PV that names the claim', () => {
@@ -76,6 +89,8 @@ describe('decideProvision', () => {
     ['handed to another provisioner', { claim: claim({ annotations: { 'volume.kubernetes.io/storage-provisioner': 'example.com/other' } }) }, 'skip', /to provisioner example\.com\/other/],
     ['not handed over yet, a free PV of the class exists', { claim: unannounced(), unboundVolumesOfClass: [staticVolume()] }, 'skip', /static-1 may bind the claim/],
     ['not handed over yet, a PV reserved for this claim exists', { claim: unannounced(), unboundVolumesOfClass: [staticVolume({ claimRef: { namespace: 'ns', name: 'data' } })] }, 'skip', /may bind/],
+    ['not handed over yet, the PV controller is binding a static PV to the claim', { claim: unannounced(), volumesNamingClaim: [bindingVolume()] }, 'skip', /binding PersistentVolume static-1 to the claim/],
+    ['handed over, and a matching PV appeared that the PV controller is binding', { volumesNamingClaim: [bindingVolume()] }, 'skip', /binding PersistentVolume static-1/],
     ['not handed over yet, the claim selects by label', { claim: unannounced({ selector: { matchLabels: { a: 'b' } } }) }, 'skip', /selects volumes by label/],
     ['beta annotation is enough', { claim: { ...claim(), metadata: { ...claim().metadata, annotations: { 'volume.beta.kubernetes.io/storage-provisioner': 'tentacle.dev/nfs' } } }, volumeExists: true }, 'skip', /already/],
     ['WaitForFirstConsumer without a node', { storageClass: storageClass({ volumeBindingMode: 'WaitForFirstConsumer' }) }, 'skip', /first consumer/],
@@ -103,6 +118,8 @@ describe('decideProvision', () => {
     ['the reserved PV is for an earlier claim of that name', { claim: unannounced(), unboundVolumesOfClass: [staticVolume({ claimRef: { namespace: 'ns', name: 'data', uid: 'old-uid' } })] }],
     ['the free PV is being deleted', { claim: unannounced(), unboundVolumesOfClass: [{ ...staticVolume(), metadata: { name: 'static-1', deletionTimestamp: '2026-11-29T00:00:00Z' } }] }],
     ['handed over: the PV controller already chose not to bind the free PV', { unboundVolumesOfClass: [staticVolume()] }],
+    ['the volume naming the claim uid is our own pvc-<uid>, not yet in the cache as existing', { volumesNamingClaim: [{ ...bindingVolume(), metadata: { name: 'pvc-c-uid' } }] }],
+    ['the volume naming a uid is for another claim', { volumesNamingClaim: [staticVolume({ claimRef: { namespace: 'ns', name: 'data', uid: 'old-uid' } })] }],
   ];
   for (const [name, over] of early) {
     test(`provisions: ${name}`, () => {
