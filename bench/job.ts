@@ -11,7 +11,7 @@
 // --bare-pods adds a last run with no controller: the bench's own client makes the same pods at once,
 // each with a finalizer it removes once the pod has Succeeded (the two writes per pod either controller
 // makes). Its time is what the cluster takes to run the pods for a client that only makes those writes.
-// It needs parallelism × jobs ≥ pods, so that the controllers too may run every pod at once.
+// It needs parallelism ≥ completions per Job, so that the controllers too may run every pod at once.
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -41,8 +41,8 @@ const jobs = Number(values.jobs);
 const perJob = Math.ceil(pods / jobs);
 const parallelism = Number(values.parallelism);
 const BUILTIN_USER = 'system:serviceaccount:kube-system:job-controller';
-if (values['bare-pods'] && parallelism * jobs < perJob * jobs) {
-  console.error(`--bare-pods runs every pod at once: it compares only with runs where parallelism × jobs (${parallelism * jobs}) ≥ pods (${perJob * jobs})`);
+if (values['bare-pods'] && parallelism < perJob) {
+  console.error(`--bare-pods runs every pod at once: it needs Jobs that do too: parallelism ≥ completions per Job (here ${parallelism} < ${perJob})`);
   process.exit(2);
 }
 const podTemplate = {
