@@ -1,6 +1,7 @@
 import { test, describe } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { formatDuration, parseDuration, parseGoDuration } from '../../../src/runtime/util/duration.ts';
+import { seededRandom } from '../../support/random.ts';
 
 describe('parseDuration (Go time.ParseDuration)', () => {
   // Expected values in milliseconds; inputs follow Go's parseDurationTests.
@@ -116,8 +117,8 @@ describe('formatDuration (Go Duration.String)', () => {
 describe('parseDuration: the fast path for plain seconds agrees with the general parser', () => {
   const inputs = ['0s', '1s', '20.006s', '19.999999999s', '999999.999999999s', '0.5s', '10.000000001s', '5.1234s'];
   // And a spread of generated ones: whole seconds of 1-6 digits, fractions of 0-9 digits.
-  let seed = 7;
-  const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const random = seededRandom(7);
+  const next = (n: number) => Math.floor(random() * n);
   for (let i = 0; i < 500; i++) {
     const whole = String(next(10 ** (1 + next(6))));
     const digits = next(10);
