@@ -20,7 +20,7 @@ import { POD, type Pod } from '../src/api/core/types.ts';
 import { isConditionTrue } from '../src/runtime/util/conditions.ts';
 import { runOperator } from '../test/support/operator.ts';
 import { waitFor } from '../src/testing/wait.ts';
-import { OPERATOR_USER, operatorEntry, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, pool, processUsage, quantile, ratio, stopBench } from './support.ts';
+import { OPERATOR_USER, operatorEntry, auditEvents, auditWrites, type AuditEvent, benchControlPlane, operatorKubeconfig, pool, processUsage, quantile, ratio, stopBench } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -101,17 +101,18 @@ try {
     const seconds = (performance.now() - started) / 1000;
     const after = processUsage(pid);
     await new Promise((r) => setTimeout(r, 1500)); // let trailing writes land in the audit log
-    const writes = auditWrites(bench.auditLog, auditFrom).byUser.get(user) ?? 0;
+    const events = auditEvents(bench.auditLog, auditFrom);
+    const writes = events.filter((e) => e.user === user).length;
     // Writes by verb and resource, rejected ones apart (e.g. "update jobs/status 1234 (409: 56)").
     const byKind = new Map<string, { n: number; rejected: Map<number, number> }>();
-    for (const e of auditEvents(bench.auditLog, auditFrom)) {
+    for (const e of events) {
       if (e.user !== user) continue;
       const k = byKind.get(`${e.verb} ${e.resource}`) ?? { n: 0, rejected: new Map<number, number>() };
       k.n++;
       if (e.code >= 400) k.rejected.set(e.code, (k.rejected.get(e.code) ?? 0) + 1);
       byKind.set(`${e.verb} ${e.resource}`, k);
     }
-    const timeline = podTimeline(namespace, auditFrom, startedMs);
+    const timeline = podTimeline(events, namespace, startedMs);
     const breakdown = [...byKind]
       .sort((a, b) => b[1].n - a[1].n)
       .map(([k, v]) => `${k} ${v.n}${v.rejected.size ? ` (${[...v.rejected].map(([c, n]) => `${c}: ${n}`).join(', ')})` : ''}`)
@@ -161,8 +162,9 @@ try {
     stop.abort();
     await watcher;
     await new Promise((r) => setTimeout(r, 1500)); // let trailing writes land in the audit log
-    const writes = auditEvents(bench.auditLog, auditFrom).filter((e) => e.namespace === namespace && e.resource === 'pods' && (e.verb === 'create' || e.verb === 'patch')).length;
-    return { seconds, writesPerPod: writes / total, timeline: podTimeline(namespace, auditFrom, startedMs) };
+    const events = auditEvents(bench.auditLog, auditFrom);
+    const writes = events.filter((e) => e.namespace === namespace && e.resource === 'pods' && (e.verb === 'create' || e.verb === 'patch')).length;
+    return { seconds, writesPerPod: writes / total, timeline: podTimeline(events, namespace, startedMs) };
   };
 
   const runBuiltin = () => runOne('batch/v1', 'bench-builtin', kcm, BUILTIN_USER);
@@ -208,12 +210,12 @@ try {
 process.exit(exitCode);
 
 /**
- * When each step of the pods' pipeline happened, in seconds from `startedMs`: the creates and finalizer
- * patches (the controller's), the scheduler's bindings, kwok's status writes.
+ * When each step of the pods' pipeline in `events` happened, in seconds from `startedMs`: the creates
+ * and finalizer patches (the controller's), the scheduler's bindings, kwok's status writes.
  */
-function podTimeline(namespace: string, auditFrom: number, startedMs: number): string {
+function podTimeline(events: AuditEvent[], namespace: string, startedMs: number): string {
   const steps = new Map<string, number[]>();
-  for (const e of auditEvents(bench.auditLog, auditFrom)) {
+  for (const e of events) {
     if (e.namespace !== namespace || !e.resource.startsWith('pods')) continue;
     const step = `${e.verb} ${e.resource}`;
     const at = steps.get(step) ?? [];
