@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Provides the pinned binaries in bin/: etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
-# kubectl, kubelet, kube-proxy, kubeadm (real and kind nodes), kwok, helm, metrics-server, and for the
-# offline kind cluster: kind and local-path-provisioner.
+# kubectl, kubelet, kube-proxy, kubeadm (real and kind nodes), kwok, helm, metrics-server, for the
+# offline kind cluster: kind and local-path-provisioner, and for real NFS (hack/cluster/nfs-server.ts):
+# NFS-Ganesha with rpcbind and the project's FUSE NFS client, tentacle-nfs-fuse (hack/nfs-fuse).
 #
 # Each binary is taken, in this order, from:
 #   1. an explicit directory: $TENTACLE_TOOLS_DIR/<binary> (any version you vouch for);
@@ -10,11 +11,13 @@
 #   4. a build from the Go modules with the local Go toolchain (minutes the first time; progress shown).
 # The cache survives fresh clones, so only the first checkout on a machine pays for 3 or 4.
 #
-# Usage: hack/tools.sh [all|control-plane|helm|metrics-server|real-node|kind]   (default: all)
+# Usage: hack/tools.sh [all|control-plane|helm|metrics-server|real-node|kind|nfs]   (default: all)
 #   real-node: crictl, coredns and registry (the image registry the real node pulls from), besides
 #   kubelet and kube-proxy, which come with the control-plane binaries.
 #   kind: kind, and what hack/kind-node-image.sh bakes into images: the Kubernetes binaries (kubeadm,
 #   kubelet, …), etcd, coredns, metrics-server, local-path-provisioner, crictl and registry.
+#   nfs: tentacle-nfs-fuse, and NFS-Ganesha + rpcbind unpacked from Debian's packages (part of
+#   real-node and kind). Nothing is installed on the machine: the packages are unpacked into the cache.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -244,13 +247,72 @@ local_path_provisioner() {
   link local-path-provisioner "$(present local-path-provisioner "$dir")"
 }
 
+# debian_unpack DIR PACKAGE...: Debian's PACKAGEs (this machine's apt sources) unpacked into DIR/root,
+# nothing installed. Only the packages named: their other dependencies are the machine's own libraries.
+debian_unpack() {
+  local dir=$1 debs
+  shift
+  debs=$(mktemp -d)
+  if ! (cd "$debs" && apt-get download "$@" >/dev/null 2>&1); then
+    log "apt-get download $* failed; updating the package lists"
+    apt-get update -qq >/dev/null
+    (cd "$debs" && apt-get download "$@" >/dev/null) || { rm -rf "$debs"; log "cannot download $*"; exit 1; }
+  fi
+  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp/root"
+  for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$dir.tmp/root"; done
+  rm -rf "$debs" "$dir"; mv "$dir.tmp" "$dir"
+}
+
+# Candidate versions of Debian packages, as one cache key (the package lists are read first if missing).
+debian_versions() {
+  local v
+  v=$(apt-cache policy "$@" 2>/dev/null | awk '/Candidate:/ { printf "%s-", $2 }')
+  if [[ -z $v || $v == *"(none)"* ]]; then
+    apt-get update -qq >/dev/null
+    v=$(apt-cache policy "$@" 2>/dev/null | awk '/Candidate:/ { printf "%s-", $2 }')
+  fi
+  printf %s "${v%-}" | tr -c 'A-Za-z0-9.+~-' _
+}
+
+# The userspace NFS server: NFS-Ganesha (VFS backend) and rpcbind with the libraries Debian's minimal
+# machines lack; bin/nfs-server is its root (usr/bin/ganesha.nfsd, sbin/rpcbind, the libraries).
+NFS_SERVER_PACKAGES=(nfs-ganesha nfs-ganesha-vfs rpcbind libntirpc4.3 liburcu8 libwbclient0 libnfsidmap1 libwrap0 libtirpc3)
+nfs_server() {
+  local dir
+  dir="$CACHE/nfs-server-$(debian_versions nfs-ganesha rpcbind)"
+  if [[ ! -x $dir/root/usr/bin/ganesha.nfsd ]]; then
+    log "unpacking NFS-Ganesha and rpcbind from Debian's packages"
+    debian_unpack "$dir" "${NFS_SERVER_PACKAGES[@]}"
+  fi
+  ln -sfn "$dir/root" "$BIN/nfs-server"
+}
+
+# tentacle-nfs-fuse, built with gcc against Debian's libnfs and libfuse3 (unpacked into the cache; the
+# binary finds them there through its rpath, and in an image that installs libnfs13 and libfuse3-3).
+nfs_client() {
+  local src="$ROOT/hack/nfs-fuse/nfs-fuse.c" dir key
+  key="$(sha256sum "$src" | cut -c1-12)-$(debian_versions libnfs-dev libfuse3-dev)"
+  dir="$CACHE/nfs-fuse-$key"
+  if ! present tentacle-nfs-fuse "$(basename "$dir")" >/dev/null; then
+    command -v gcc >/dev/null || { log "gcc is needed to build tentacle-nfs-fuse (apt-get install gcc)"; exit 1; }
+    log "building tentacle-nfs-fuse against Debian's libnfs and libfuse3"
+    debian_unpack "$dir" libnfs13 libnfs-dev libfuse3-3 libfuse3-dev
+    local sys="$dir/root" lib=x86_64-linux-gnu
+    lib=$(gcc -print-multiarch 2>/dev/null || echo "$lib")
+    gcc -O2 -Wall -Wextra -std=gnu11 -I"$sys/usr/include" -I"$sys/usr/include/fuse3" -o "$dir/tentacle-nfs-fuse" "$src" \
+      "$sys/usr/lib/$lib/libnfs.so.13" "$sys/lib/$lib/libfuse3.so.3" -Wl,-rpath,"$sys/usr/lib/$lib:$sys/lib/$lib"
+  fi
+  link tentacle-nfs-fuse "$dir/tentacle-nfs-fuse"
+}
+
 case "${1:-all}" in
   control-plane) etcd; kwok; kubernetes; metrics_server ;;
   helm) helm ;;
   metrics-server) metrics_server ;;
-  real-node) kubernetes; crictl; coredns; registry ;;
-  kind) etcd; kubernetes; metrics_server; crictl; coredns; registry; kind; local_path_provisioner ;;
+  real-node) kubernetes; crictl; coredns; registry; nfs_server; nfs_client ;;
+  kind) etcd; kubernetes; metrics_server; crictl; coredns; registry; kind; local_path_provisioner; nfs_client ;;
+  nfs) nfs_server; nfs_client ;;
   all) etcd; kwok; kubernetes; helm; metrics_server ;;
-  *) echo "usage: $0 [all|control-plane|helm|metrics-server|real-node|kind]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|control-plane|helm|metrics-server|real-node|kind|nfs]" >&2; exit 2 ;;
 esac
 log "binaries ready in bin/"

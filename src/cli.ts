@@ -31,6 +31,8 @@ export interface ControllerOptions {
   nfsExportRoot: string | undefined;
   /** nfs: service account of the agent Deployments (the chart's `<fullname>-nfs-agent`). */
   nfsAgentServiceAccount: string | undefined;
+  /** nfs: Secrets the agent Deployments pull their image with (the chart's imagePullSecrets). */
+  nfsAgentImagePullSecrets: string[];
   /** nfs: the operator's namespace as given by --leader-election-namespace (agents go there). */
   operatorNamespace: string | undefined;
 }
@@ -57,6 +59,7 @@ export const usage = `Usage: tentacle [flags]
   --nfs-provisioner NAME             nfs-agent: the NFSProvisioner this agent serves
   --nfs-export-root DIR              nfs-agent: where that provisioner's export is mounted
   --nfs-agent-service-account NAME   nfs: service account of the agent Deployments (cluster mode)
+  --nfs-agent-image-pull-secrets LIST  nfs: comma-separated Secrets the agent Deployments pull their image with
   --help`;
 
 /** Parses argv; throws an Error with a readable message on bad input. */
@@ -83,6 +86,7 @@ export function parseFlags(argv: string[], available: string[]): OperatorFlags {
       'nfs-provisioner': { type: 'string' },
       'nfs-export-root': { type: 'string' },
       'nfs-agent-service-account': { type: 'string' },
+      'nfs-agent-image-pull-secrets': { type: 'string', default: '' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -124,6 +128,7 @@ export function parseFlags(argv: string[], available: string[]): OperatorFlags {
       nfsProvisioner: values['nfs-provisioner'],
       nfsExportRoot: values['nfs-export-root'],
       nfsAgentServiceAccount: values['nfs-agent-service-account'],
+      nfsAgentImagePullSecrets: values['nfs-agent-image-pull-secrets'].split(',').map((s) => s.trim()).filter(Boolean),
       operatorNamespace: values['leader-election-namespace'],
     },
   };

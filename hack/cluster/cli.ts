@@ -1,4 +1,5 @@
 // node hack/cluster/cli.ts up|down|status [--dir D] [--nodes N] [--real-node]
+// node hack/cluster/cli.ts nfs-server stop|start [--dir D]
 //
 //   up      starts the local control plane in the background (it keeps running after this command
 //           exits) and writes the admin kubeconfig to <dir>/kubeconfig; does nothing if it already runs.
@@ -7,6 +8,9 @@
 //   down    stops every process of the control plane, by PID
 //   status  each component and whether it is alive, the nodes, and the aggregated APIs (metrics-server's
 //           v1beta1.metrics.k8s.io) with their availability
+//   nfs-server stop|start
+//           an outage of the real node's NFS server on purpose: stops NFS-Ganesha (clients' I/O waits),
+//           then starts it again
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -23,13 +27,14 @@ import {
   NODE_COMPONENTS,
   readNodeState,
   realNodeApiserverArgs,
+  setNfsServerRunning,
   startRealNode,
   stopRealNode,
 } from './real-node.ts';
 import { processesMentioning } from './host.ts';
 import { isAlive, stopProcess } from '../../src/testing/control-plane/process.ts';
 
-const USAGE = 'usage: node hack/cluster/cli.ts up|down|status [--dir DIR] [--nodes N] [--real-node]';
+const USAGE = 'usage: node hack/cluster/cli.ts up|down|status [--dir DIR] [--nodes N] [--real-node] | nfs-server stop|start [--dir DIR]';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CACHE = process.env.TENTACLE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'tentacle');
 
@@ -174,6 +179,12 @@ async function status(dir: string): Promise<number> {
     const rec = node?.components[name];
     if (rec) console.log(`${name.padEnd(24)} pid ${String(rec.pid).padEnd(8)} ${isAlive(rec.pid, rec.bin) ? 'alive' : 'DEAD'}`);
   }
+  if (node?.nfs) {
+    console.log(`NFS server  ${node.nfs.server}, exporting ${node.nfs.exportDir}`);
+    for (const [name, rec] of [['nfs rpcbind', node.nfs.rpcbind], ['nfs ganesha', node.nfs.ganesha]] as const) {
+      console.log(`${name.padEnd(24)} ${rec ? `pid ${String(rec.pid).padEnd(8)} ${isAlive(rec.pid, rec.bin) ? 'alive' : 'DEAD'}` : 'stopped'}`);
+    }
+  }
   const apiserver = comps.find((c) => c.name === 'kube-apiserver');
   if (apiserver?.alive) {
     try {
@@ -213,6 +224,11 @@ async function main(): Promise<number> {
     },
   });
   const [cmd, ...rest] = positionals;
+  if (cmd === 'nfs-server' && rest.length === 1 && (rest[0] === 'stop' || rest[0] === 'start')) {
+    await setNfsServerRunning(values.dir, rest[0] === 'start');
+    progress(`NFS server ${rest[0] === 'start' ? 'serving again' : 'stopped'}`);
+    return 0;
+  }
   const realNode = values['real-node'];
   // A real node alone by default: pods then never land on simulated nodes.
   const nodes = Number(values.nodes ?? (realNode ? 0 : 3));

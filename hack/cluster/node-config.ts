@@ -126,3 +126,36 @@ export function corefile(ip: string, kubeconfig: string): string {
 }
 `;
 }
+
+/**
+ * The kubelet's `mount` (first on its PATH): `mount -t nfs|nfs4 SOURCE TARGET -o OPTIONS`, as the kubelet's
+ * NFS volume plugin runs it, goes to the FUSE client when this kernel has no NFS client (its mount.nfs
+ * command line); every other mount, and NFS where the kernel has a client, to the machine's `mount`.
+ * `kernelHasNfs` is a shell condition (the default asks /proc/filesystems, then modprobe's dry run).
+ */
+export function kubeletMountWrapper(opts: { mount: string; nfsClient: string; kernelHasNfs?: string }): string {
+  const kernelHasNfs = opts.kernelHasNfs ?? 'grep -qw nfs /proc/filesystems || modprobe -n -q nfs 2>/dev/null';
+  return `#!/bin/sh
+# Written by hack/cluster/real-node.ts: the real node's kubelet runs this as \`mount\`.
+type='' options='' source='' target=''
+parse() {
+  while [ $# -gt 0 ]; do
+    case $1 in
+      -t) type=$2; shift 2 ;;
+      -o) options=\${options:+$options,}$2; shift 2 ;;
+      -*) shift ;;
+      *) if [ -z "$source" ]; then source=$1; else target=$1; fi; shift ;;
+    esac
+  done
+}
+parse "$@"
+case $type in
+  nfs | nfs4)
+    if ! { ${kernelHasNfs}; }; then
+      exec ${opts.nfsClient} "$source" "$target" \${options:+-o "$options"}
+    fi
+    ;;
+esac
+exec ${opts.mount} "$@"
+`;
+}

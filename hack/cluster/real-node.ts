@@ -1,12 +1,18 @@
 // One real node joined to the local control plane: an image registry (the node's only image source), containerd
 // + runc + the CNI bridge from Debian, kubelet and kube-proxy built from the pinned Kubernetes module, and
-// CoreDNS (cluster DNS) — each a detached process recorded in <dir>/cluster/node.json and stopped by PID.
+// CoreDNS (cluster DNS) — each a detached process recorded in <dir>/cluster/node.json and stopped by PID —
+// and beside it a real NFS server (nfs-server.ts) exporting <dir>/nfs/export, whose SERVER:PATH is written
+// to <dir>/nfs/server. The kubelet mounts NFS volumes through the machine's NFS client where the kernel has
+// one, and through tentacle-nfs-fuse (hack/nfs-fuse) where it has not: its `mount` is a wrapper
+// (kubeletMountWrapper) first on its PATH, so nothing on the machine is replaced.
 //
 // What it changes on the host, and how each change is undone by stopRealNode:
-//   processes          registry, containerd (and its shims), kubelet, kube-proxy, coredns: stopped by PID
+//   processes          registry, containerd (and its shims), kubelet, kube-proxy, coredns: stopped by PID;
+//                      the NFS server (nfs-server.ts); FUSE NFS clients of the kubelet's mounts: killed
 //   pod sandboxes      removed through the CRI (crictl stopp/rmp: CNI DEL, network namespaces, shm mounts)
 //   mounts             any left under the kubelet's root or containerd's state: unmounted, deepest first
-//   network devices    the CNI bridge `tentacle0` (veths go with their network namespaces): deleted
+//   network devices    the CNI bridge `tentacle0` (veths go with their network namespaces), the NFS
+//                      server's veth: deleted
 //   iptables           kube-proxy's rules (kube-proxy --cleanup), then every KUBE-* and CNI-* chain that was not
 //                      there before the start (the kubelet's, the CNI plugins') with the jumps to it; the rule
 //                      set is then compared with the one saved before the start
@@ -42,9 +48,11 @@ import {
   containerdConfig,
   corefile,
   kubeletConfig,
+  kubeletMountWrapper,
   kubeProxyConfig,
   RUN_DIR,
 } from './node-config.ts';
+import { startGanesha, startNfsServer, stopGanesha, stopNfsServer, type NfsServerState } from './nfs-server.ts';
 
 /** The node's components, in start order (stopped in reverse). */
 export const NODE_COMPONENTS = ['registry', 'containerd', 'kubelet', 'kube-proxy', 'coredns'] as const;
@@ -83,6 +91,8 @@ export interface NodeState {
   iptablesBefore: string[];
   ready: boolean;
   components: Partial<Record<NodeComponent, ProcessRecord>>;
+  /** The NFS server beside the node. */
+  nfs?: NfsServerState;
 }
 
 export interface RealNodeOptions {
@@ -102,6 +112,11 @@ export interface RealNodeOptions {
 
 export function nodeStatePath(dir: string): string {
   return join(resolve(dir), 'cluster', 'node.json');
+}
+
+/** <dir>/nfs: export/ (the NFS server's disk) and server (`SERVER:PATH` for an NFSProvisioner). */
+export function nfsPaths(dir: string): { exportDir: string; serverFile: string } {
+  return { exportDir: join(resolve(dir), 'nfs', 'export'), serverFile: join(resolve(dir), 'nfs', 'server') };
 }
 
 export function readNodeState(dir: string): NodeState | undefined {
@@ -185,13 +200,15 @@ class RealNode {
   spawn(name: NodeComponent, bin: string, args: string[]): ProcessRecord {
     const log = join(resolve(this.#dir), 'cluster', 'logs', `${name}.log`);
     writeFileSync(log, `--- ${new Date().toISOString()} ${bin} ${args.join(' ')}\n`, { flag: 'a' });
+    // The kubelet and kube-proxy run mount, iptables, conntrack and modprobe from PATH; the kubelet's
+    // `mount` is the wrapper in <node>/bin.
+    const path = `${process.env.PATH ?? ''}:/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin`;
     const { record } = spawnDetached({
       bin,
       args,
       log,
       dieWithParent: false,
-      // The kubelet and kube-proxy run mount, iptables, conntrack and modprobe from PATH.
-      env: { PATH: `${process.env.PATH ?? ''}:/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin`, HOME: process.env.HOME ?? '/root', TZ: 'UTC' },
+      env: { PATH: name === 'kubelet' ? `${join(this.#state.nodeDir, 'bin')}:${path}` : path, HOME: process.env.HOME ?? '/root', TZ: 'UTC' },
     });
     this.#state.components[name] = record;
     this.save();
@@ -253,6 +270,19 @@ class RealNode {
 
     for (const mount of mountsUnder([join(s.nodeDir, 'kubelet'), RUN_DIR])) {
       run('umount', ['--lazy', mount], { allowFail: true });
+    }
+    // The FUSE NFS clients of the kubelet's volume mounts (unmounted above; one waiting for a server
+    // that is gone never notices).
+    for (const pid of processesMentioning(join(s.nodeDir, 'kubelet')).filter((p) => argv0Of(p).endsWith('tentacle-nfs-fuse'))) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    if (s.nfs) {
+      problems.push(...(await stopNfsServer(s.nfs)).map((p) => `NFS server: ${p}`));
+      rmSync(nfsPaths(this.#dir).serverFile, { force: true });
     }
     if (existsSync(`/sys/class/net/${BRIDGE}`)) run('ip', ['link', 'delete', BRIDGE], { allowFail: true });
     removeChains(new Set(s.iptablesBefore));
@@ -355,6 +385,21 @@ export async function startRealNode(opts: RealNodeOptions): Promise<NodeState> {
     node.spawn('registry', bin('registry'), ['serve', registryConfig]);
     await node.waitFor('registry', 'the registry', 30_000, async () => (await httpCall(`http://${registry}/v2/`, { timeoutMs: 2000 })).status === 200);
     log(`registry ready on ${registry} (${secs(t)})`);
+
+    t = performance.now();
+    const { exportDir, serverFile } = nfsPaths(dir);
+    state.nfs = await startNfsServer({
+      exportDir,
+      stateDir: join(dir, 'cluster', 'nfs'),
+      root: bin('nfs-server'),
+      logDir: join(dir, 'cluster', 'logs'),
+      save: (nfs) => {
+        state.nfs = nfs;
+        node.save();
+      },
+    });
+    writeFileSync(serverFile, `${state.nfs.server}\n`);
+    log(`NFS server ready at ${state.nfs.server}, exporting ${exportDir} (${secs(t)})`);
     if (opts.fillRegistry) {
       t = performance.now();
       await opts.fillRegistry(registry);
@@ -377,6 +422,9 @@ export async function startRealNode(opts: RealNodeOptions): Promise<NodeState> {
     t = performance.now();
     const kubeletYaml = join(nodeDir, 'kubelet.yaml');
     writeFileSync(kubeletYaml, kubeletConfig(pkiDir, ip, nodeDir));
+    const kubeletBin = join(nodeDir, 'bin');
+    mkdirSync(kubeletBin, { recursive: true });
+    writeFileSync(join(kubeletBin, 'mount'), kubeletMountWrapper({ mount: machineMount(), nfsClient: bin('tentacle-nfs-fuse') }), { mode: 0o755 });
     node.spawn('kubelet', bin('kubelet'), [
       `--config=${kubeletYaml}`,
       `--kubeconfig=${kubeconfig('kubelet', 'kubelet')}`,
@@ -404,6 +452,21 @@ export async function startRealNode(opts: RealNodeOptions): Promise<NodeState> {
   }
 }
 
+/** The machine's mount(8), which the kubelet's wrapper hands every mount but NFS without a kernel client. */
+function machineMount(): string {
+  const found = ['/usr/bin/mount', '/bin/mount', '/usr/sbin/mount', '/sbin/mount'].find((p) => existsSync(p));
+  if (!found) throw new Error('mount(8) not found (util-linux)');
+  return found;
+}
+
+function argv0Of(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+  } catch {
+    return '';
+  }
+}
+
 function writeConfig(nodeDir: string, file: string, text: string): string {
   const path = join(nodeDir, file);
   writeFileSync(path, text);
@@ -412,6 +475,18 @@ function writeConfig(nodeDir: string, file: string, text: string): string {
 
 function secs(since: number): string {
   return `${((performance.now() - since) / 1000).toFixed(1)}s`;
+}
+
+/**
+ * Stops or starts the NFS server of the real node of `dir` (Ganesha alone: its address and rpcbind
+ * stay), for outages on purpose: clients see refused connections, and their I/O waits until it is back.
+ */
+export async function setNfsServerRunning(dir: string, running: boolean): Promise<void> {
+  const state = readNodeState(dir);
+  if (!state?.nfs) throw new Error(`no NFS server runs for ${dir}`);
+  const save = (nfs: NfsServerState) => saveNodeState(resolve(dir), { ...state, nfs });
+  if (running) await startGanesha(state.nfs, join(resolve(dir), 'cluster', 'logs'), save);
+  else await stopGanesha(state.nfs, save);
 }
 
 /** Stops the real node of `dir` (if any) and undoes its host changes; returns what could not be undone. */

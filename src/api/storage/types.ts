@@ -23,6 +23,8 @@ export const ANN_BETA_STORAGE_PROVISIONER = 'volume.beta.kubernetes.io/storage-p
 export const ANN_SELECTED_NODE = 'volume.kubernetes.io/selected-node';
 export const ANN_STORAGE_RESIZER = 'volume.kubernetes.io/storage-resizer';
 export const ANN_DEFAULT_CLASS = 'storageclass.kubernetes.io/is-default-class';
+/** Condition written by whoever provisions (the agent, or the operator in local mode): does the export answer. */
+export const CONDITION_EXPORT_REACHABLE = 'ExportReachable';
 
 export type ReclaimPolicy = 'Delete' | 'Retain';
 export type VolumeBindingMode = 'Immediate' | 'WaitForFirstConsumer';

@@ -17,6 +17,8 @@ export interface AgentSettings {
   image: string;
   namespace: string;
   serviceAccountName?: string | undefined;
+  /** Secrets to pull the image with (the chart's imagePullSecrets, as the operator's own pods). */
+  imagePullSecrets?: readonly string[] | undefined;
 }
 
 /** `tentacle-nfs-<name>`, shortened with a hash when too long for a pod name. */
@@ -48,6 +50,7 @@ export function desiredAgentDeployment(p: ReadonlyDeep<NFSProvisioner>, settings
         metadata: { labels },
         spec: {
           ...(settings.serviceAccountName ? { serviceAccountName: settings.serviceAccountName } : {}),
+          ...(settings.imagePullSecrets?.length ? { imagePullSecrets: settings.imagePullSecrets.map((name) => ({ name })) } : {}),
           securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [
             {
@@ -63,7 +66,12 @@ export function desiredAgentDeployment(p: ReadonlyDeep<NFSProvisioner>, settings
                 '--metrics-bind-address=:8080',
                 '--health-probe-bind-address=:8081',
               ],
-              env: [{ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
+              env: [
+                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                // File system calls wait while the NFS server is away, each holding a libuv thread:
+                // enough threads that the rest of the agent (the export probe's timer aside) is not starved.
+                { name: 'UV_THREADPOOL_SIZE', value: '16' },
+              ],
               ports: [
                 { name: 'metrics', containerPort: 8080 },
                 { name: 'health', containerPort: 8081 },

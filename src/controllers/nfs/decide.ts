@@ -2,7 +2,7 @@
 // mutable, recreated where not, never touched when someone else's), and the status with its
 // conditions. The agent Deployment's shape is in agent.ts.
 import type { Deployment, PersistentVolume, StorageClass } from '../../api/core/types.ts';
-import { ANN_DEFAULT_CLASS, NFS_PROVISIONER, PARAM_NFS_PROVISIONER, PROVISIONER_NAME } from '../../api/storage/types.ts';
+import { ANN_DEFAULT_CLASS, CONDITION_EXPORT_REACHABLE, NFS_PROVISIONER, PARAM_NFS_PROVISIONER, PROVISIONER_NAME } from '../../api/storage/types.ts';
 import type { NFSProvisioner, NFSProvisionerStatus } from '../../api/storage/types.ts';
 import type { Condition, ReadonlyDeep } from '../../runtime/types.ts';
 import { setCondition } from '../../runtime/util/conditions.ts';
@@ -110,6 +110,15 @@ function agentVerdict(agent: AgentState): Verdict {
   return { status: 'False', reason: 'AgentNotReady', message: `agent Deployment ${agent.name} has no available pod yet` };
 }
 
+/**
+ * ExportReachable=False, as whoever provisions (the agent, or this process in local mode) reported it:
+ * the provisioner is not Ready while its NFS server does not answer.
+ */
+function exportVerdict(conditions: readonly ReadonlyDeep<Condition>[]): Verdict | undefined {
+  const c = conditions.find((x) => x.type === CONDITION_EXPORT_REACHABLE);
+  return c?.status === 'False' ? { status: 'False', reason: c.reason, message: c.message } : undefined;
+}
+
 export function decideStatus(input: StatusInput): NFSProvisionerStatus {
   const { provisioner: p, config, now } = input;
   const generation = p.metadata.generation;
@@ -117,10 +126,12 @@ export function decideStatus(input: StatusInput): NFSProvisionerStatus {
   const previous = p.status?.conditions ?? [];
   const sc = classVerdict(input.storageClass, name);
   const agent = agentVerdict(input.agent);
+  const exportDown = exportVerdict(previous);
   let ready: Verdict;
   if (!config.ok) ready = { status: 'False', reason: 'InvalidSpec', message: config.errors.join('; ') };
   else if (sc.status !== 'True') ready = { ...sc, reason: sc.reason === 'Updating' ? 'StorageClassNotReady' : sc.reason };
   else if (agent.status !== 'True') ready = { status: 'False', reason: agent.reason, message: agent.message };
+  else if (exportDown) ready = exportDown;
   else ready = { status: 'True', reason: 'Ready', message: `volumes of StorageClass ${name} are provisioned on ${p.spec.server}:${p.spec.path}` };
   const set = (conds: readonly ReadonlyDeep<Condition>[], type: string, v: Verdict) =>
     setCondition(conds, { type, ...v, ...(generation !== undefined ? { observedGeneration: generation } : {}) }, now);

@@ -15,6 +15,7 @@ import type { ReadonlyDeep, Request } from '../../runtime/types.ts';
 import { LABEL_COMPONENT } from './agent.ts';
 import { storageClassNameOf } from './config.ts';
 import { claimUidOfVolume, provisionerOfClass, provisionerOfVolume, unboundVolumeClass } from './decide-volume.ts';
+import { ExportHealthReconciler } from './export-health.ts';
 import { HousekeepingReconciler } from './housekeeping.ts';
 import { NfsProvisionerReconciler, type AgentMode } from './reconciler.ts';
 import { ClaimReconciler, UNBOUND_VOLUMES_BY_CLASS, VolumeReconciler, VOLUMES_BY_CLAIM_UID, VOLUMES_BY_PROVISIONER, type VolumeWorkDeps } from './volume-work.ts';
@@ -23,7 +24,13 @@ export function setupNfsController(manager: Manager, options: ControllerOptions)
   const local = options.nfsLocalExports ? resolve(options.nfsLocalExports) : undefined;
   const agent: AgentMode = local
     ? { mode: 'local', exportsDir: local }
-    : { mode: 'cluster', image: options.nfsAgentImage, namespace: operatorNamespace(options), serviceAccountName: options.nfsAgentServiceAccount };
+    : {
+        mode: 'cluster',
+        image: options.nfsAgentImage,
+        namespace: operatorNamespace(options),
+        serviceAccountName: options.nfsAgentServiceAccount,
+        imagePullSecrets: options.nfsAgentImagePullSecrets,
+      };
   indexVolumes(manager);
   const builder = manager.controller('nfs').for<NFSProvisioner>(NFS_PROVISIONER).owns<StorageClass>(STORAGE_CLASS);
   if (agent.mode === 'cluster') {
@@ -78,6 +85,13 @@ function setupVolumeWork(manager: Manager, prefix: string, rootOf: (name: string
     .for<PersistentVolume>(PV, { predicates: [{ create: (v) => served(provisionerOfVolume(v)), update: (_o, n) => served(provisionerOfVolume(n)), delete: () => false }] })
     .withOptions({ maxConcurrentReconciles: 2 })
     .complete(new VolumeReconciler(deps));
+  // Probes read the export root with a timeout: a reconcile never waits on an NFS server for long.
+  manager
+    .controller(`${prefix}-export-health`)
+    .for<NFSProvisioner>(NFS_PROVISIONER, {
+      predicates: [{ create: (p) => served(p.metadata.name), update: (o, n) => served(n.metadata.name) && o.metadata.generation !== n.metadata.generation, delete: () => false }],
+    })
+    .complete(new ExportHealthReconciler(deps));
   manager
     .controller(`${prefix}-housekeeping`)
     .for<NFSProvisioner>(NFS_PROVISIONER, { predicates: [{ create: (p) => served(p.metadata.name), update: (_o, n) => served(n.metadata.name) }] })

@@ -22,7 +22,7 @@ import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 export type AgentMode =
   | { mode: 'local'; exportsDir: string }
-  | { mode: 'cluster'; image: string | undefined; namespace: string; serviceAccountName: string | undefined };
+  | { mode: 'cluster'; image: string | undefined; namespace: string; serviceAccountName: string | undefined; imagePullSecrets: readonly string[] };
 
 export interface NfsReconcilerDeps {
   client: Client;
@@ -124,7 +124,12 @@ export class NfsProvisionerReconciler implements Reconciler {
       }
     }
     if (!agent.image) return { mode: 'cluster', missingImage: true };
-    const desired = desiredAgentDeployment(p, { image: agent.image, namespace: agent.namespace, serviceAccountName: agent.serviceAccountName });
+    const desired = desiredAgentDeployment(p, {
+      image: agent.image,
+      namespace: agent.namespace,
+      serviceAccountName: agent.serviceAccountName,
+      imagePullSecrets: agent.imagePullSecrets,
+    });
     const name = agentName(p.metadata.name!);
     const live = cache.get<Deployment>(DEPLOYMENT, agent.namespace, name);
     if (!live) {

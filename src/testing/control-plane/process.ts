@@ -98,10 +98,11 @@ export function isAlive(pid: number, bin?: string): boolean {
   if (bin !== undefined) {
     try {
       const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
-      // Between fork and exec argv[0] is still ours (node's), then setpriv's until it execs the component.
-      // (an empty cmdline is a child still sharing our memory in vfork).
+      // Between fork and exec argv[0] is still ours (node's), then that of a wrapper that execs the
+      // component (setpriv; nsenter and unshare for namespaces) until it does (an empty cmdline is a
+      // child still sharing our memory in vfork).
       const starting =
-        !argv0 || argv0 === process.argv[0] || argv0 === process.execPath || argv0.endsWith('setpriv');
+        !argv0 || argv0 === process.argv[0] || argv0 === process.execPath || /(^|\/)(setpriv|nsenter|unshare)$/.test(argv0);
       if (argv0 !== bin && !starting) return false;
     } catch {
       return false;

@@ -63,6 +63,17 @@ describe('status', () => {
     assert.equal(cond(status({ provisioner: bad, config: resolveConfig(bad) }), 'Ready')?.reason, 'InvalidSpec');
   });
   test('no agent image', () => assert.equal(cond(status({ agent: { mode: 'cluster', missingImage: true } }), 'AgentReady')?.reason, 'NoAgentImage'));
+  test('an export that does not answer (ExportReachable=False, from the agent) makes the provisioner not Ready, and is kept', () => {
+    const reported: Condition = { type: 'ExportReachable', status: 'False', reason: 'ExportNotResponding', message: 'the export has not answered for 12s', lastTransitionTime: now };
+    const provisioner = { ...p(), status: { conditions: [reported] } };
+    const s = status({ provisioner });
+    assert.equal(cond(s, 'Ready')?.status, 'False');
+    assert.equal(cond(s, 'Ready')?.reason, 'ExportNotResponding');
+    assert.equal(cond(s, 'Ready')?.message, reported.message);
+    assert.deepEqual(cond(s, 'ExportReachable'), reported);
+    const back = status({ provisioner: { ...p(), status: { conditions: [{ ...reported, status: 'True', reason: 'ExportResponding' }] } } });
+    assert.equal(cond(back, 'Ready')?.status, 'True');
+  });
   test('agent available', () => {
     const d: Deployment = { metadata: { generation: 1 }, spec: { selector: {}, template: { spec: { containers: [] } } }, status: { observedGeneration: 1, availableReplicas: 1 } };
     assert.equal(cond(status({ agent: { mode: 'cluster', deployment: d, name: 'a' } }), 'Ready')?.status, 'True');
@@ -87,6 +98,12 @@ describe('agent Deployment', () => {
     assert.ok(d.spec.template.spec.containers[0]!.args!.includes('--leader-election-namespace=ops'));
     assert.ok(!agentNeedsUpdate(d, desiredAgentDeployment(p(), { image: 'img', namespace: 'ops', serviceAccountName: 'sa' })));
     assert.ok(agentNeedsUpdate(d, desiredAgentDeployment(p(), { image: 'img2', namespace: 'ops', serviceAccountName: 'sa' })));
+    assert.equal(d.spec.template.spec.imagePullSecrets, undefined);
+  });
+  test('pulls its image with the chart\'s imagePullSecrets, and a change of them updates it', () => {
+    const d = desiredAgentDeployment(p(), { image: 'img', namespace: 'ops', imagePullSecrets: ['regcred', 'mirror'] });
+    assert.deepEqual(d.spec.template.spec.imagePullSecrets, [{ name: 'regcred' }, { name: 'mirror' }]);
+    assert.ok(agentNeedsUpdate(d, desiredAgentDeployment(p(), { image: 'img', namespace: 'ops', imagePullSecrets: ['regcred'] })));
   });
 });
 

@@ -40,8 +40,14 @@ describe('operator flags', () => {
       nfsProvisioner: undefined,
       nfsExportRoot: undefined,
       nfsAgentServiceAccount: undefined,
+      nfsAgentImagePullSecrets: [],
       operatorNamespace: undefined,
     });
+  });
+
+  test('the agent image pull secrets are a comma-separated list', () => {
+    const flags = parseFlags(['--nfs-agent-image-pull-secrets', 'regcred, other,'], available);
+    assert.deepEqual(flags.controllerOptions.nfsAgentImagePullSecrets, ['regcred', 'other']);
   });
 
   test('"all" leaves out nfs-agent, which needs its flags when named', () => {
