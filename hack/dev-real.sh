@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make dev-real`: the local control plane with a real node (no kwok node), the operator image built and
+# `make dev-real`: the local control plane with a real node (no kwok node) and a real NFS server beside it
+# (NFS-Ganesha exporting .dev/nfs/export; its SERVER:PATH in .dev/nfs/server), the operator image built and
 # served to the node, and the operator installed by `helm install` of charts/tentacle — release tentacle,
 # namespace tentacle-system, two replicas with leader election — as users install it. Waits until the
 # Deployment is Available, says how to use it, and runs until Ctrl-C or SIGTERM, which stop everything.
@@ -35,6 +36,8 @@ In another shell:
   kubectl apply -f examples/batch/pi-bc-job.yaml && kubectl wait tjob/pi-bc --for=condition=Complete --timeout=5m
   kubectl logs -l job-name=pi-bc --prefix --tail=-1 | grep '3.14159'
   kubectl -n $NAMESPACE logs deploy/$RELEASE -f
+NFS: NFS-Ganesha serves $(cat "$TENTACLE_DEV_DIR/nfs/server") (NFSProvisioner spec.server:spec.path) from
+$TENTACLE_DEV_DIR/nfs/export; the README's "NFS on the real node" walks through a claim written by a pod.
 Ctrl-C stops everything.
 MSG
 # Wait for a signal; `wait` returns as soon as one arrives, and the EXIT trap cleans up.

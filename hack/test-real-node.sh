@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Real-node tests: a control plane of their own with a real node (no kwok node), the operator installed by
-# its Helm chart as users install it, then test/real-node/*.test.ts against it. Afterwards everything is
-# stopped and the machine is checked for leftovers: processes, mounts, network devices, iptables rules.
+# Real-node tests: a control plane of their own with a real node (no kwok node) and the NFS server beside it,
+# the operator installed by its Helm chart as users install it, then test/real-node/*.test.ts against it.
+# Afterwards everything is stopped and the machine is checked for leftovers: processes (the node's, the NFS
+# server's, FUSE NFS clients, rpc.statd), mounts (FUSE NFS mounts anywhere), network devices, network
+# namespaces, iptables rules.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -25,6 +27,9 @@ stop() {
 cleanup_on_exit stop
 
 node hack/cluster/cli.ts down --dir "$dir" >/dev/null 2>&1 || true
+# A fresh export each run (make dev-real keeps its own).
+rm -rf "$dir/nfs"
+statd_before=$(pgrep -x rpc.statd || true)
 hack/real-node-images.sh node hack/cluster/cli.ts up --real-node --dir "$dir"
 export TENTACLE_KUBECONFIG="$dir/kubeconfig" TENTACLE_REAL_NODE_DIR="$dir"
 log "helm install tentacle charts/tentacle -n tentacle-system"
@@ -41,16 +46,20 @@ node --experimental-vm-modules node_modules/jest/bin/jest.js --ci --verbose --se
 cleanup_now
 after=$(hack/host-snapshot.sh)
 leaks=$(diff <(echo "$before") <(echo "$after") | grep '^>' || true)
-leaks+=$(awk -v dir="$dir" '$5 ~ "^(" dir "|/run/tentacle-node|/run/tentacle-docker)" { print "\nmount " $5 }' /proc/self/mountinfo)
-for proc in kubelet kube-proxy containerd-shim-runc-v2 coredns; do
+leaks+=$(awk -v dir="$dir" '$5 ~ "^(" dir "|/run/tentacle-node|/run/tentacle-docker)" || $0 ~ / - fuse\.tentacle-nfs / { print "\nmount " $5 }' /proc/self/mountinfo)
+for proc in kubelet kube-proxy containerd-shim-runc-v2 coredns ganesha.nfsd rpcbind; do
   pgrep -f "$dir|/run/tentacle-node" -a | grep -F "$proc" | sed 's/^/process /' || true
 done >/tmp/real-node-procs.$$
+{
+  pgrep -a -f 'tentacle-nfs-fuse|bin/nfs-server/' | sed 's/^/process /' || true
+  [[ $(pgrep -x rpc.statd || true) == "$statd_before" ]] || echo "process rpc.statd started by the run"
+} >>/tmp/real-node-procs.$$
 leaks+=$(cat /tmp/real-node-procs.$$); rm -f /tmp/real-node-procs.$$
 if [[ -n $leaks ]]; then
   log "left behind after the stop:"; echo "$leaks" >&2
   status=1
 else
-  log "nothing left behind (processes, mounts, network devices, network namespaces, iptables rules)"
+  log "nothing left behind (processes, mounts, FUSE NFS clients and mounts, the NFS server, network devices, network namespaces, iptables rules)"
 fi
 log "real-node stage took $((SECONDS - start)) s"
 exit "$status"

@@ -81,3 +81,12 @@ export async function events(namespace: string, name?: string): Promise<any[]> {
     .filter((e) => name === undefined || e.involvedObject?.name === name)
     .sort((a, b) => String(a.lastTimestamp ?? a.eventTime).localeCompare(String(b.lastTimestamp ?? b.eventTime)));
 }
+
+/** The NFS server beside the real node (hack/cluster/nfs-server.ts): SERVER:PATH split, and its disk. */
+export function nfsServer(): { server: string; path: string; exportDir: string } {
+  const dir = process.env.TENTACLE_REAL_NODE_DIR;
+  const nfs = dir ? readNodeState(dir)?.nfs : undefined;
+  if (!dir || !nfs) throw new Error('no NFS server beside the real node: run hack/test-real-node.sh (or make test-real-node)');
+  const [server, path] = nfs.server.split(':') as [string, string];
+  return { server, path, exportDir: nfs.exportDir };
+}
