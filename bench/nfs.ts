@@ -14,6 +14,13 @@
 // binder (system:serviceaccount:kube-system:persistent-volume-binder) and our operator.
 //
 //   node bench/nfs.ts [--pvcs 1000] [--concurrency 20] [--qps 50] [--burst 100] [--upstream BIN]
+//
+// With --real-node, both provisioners run as pods on a real node against a real NFS export instead
+// (bench/nfs-real-node.ts; root).
+if (process.argv.includes('--real-node')) {
+  await import('./nfs-real-node.ts');
+  process.exit(0); // nfs-real-node.ts exits by itself; this is never reached
+}
 import { parseArgs } from 'node:util';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';

@@ -20,7 +20,14 @@ export interface Bench {
 }
 
 /** A control plane whose API server logs every write (user, verb, resource) to an audit log. */
-export async function benchControlPlane(controllerManagerArgs: string[], options: { nodes?: number } = {}): Promise<Bench> {
+/**
+ * A control plane whose API server audits every write (Metadata level). `prepare` runs on its directory
+ * before the start and returns extra API-server flags (a real node's certificates and flags).
+ */
+export async function benchControlPlane(
+  controllerManagerArgs: string[],
+  options: { nodes?: number; prepare?: (dir: string) => Promise<string[]> } = {},
+): Promise<Bench> {
   const dir = mkdtempSync(join(tmpdir(), 'tentacle-bench-'));
   const policy = join(dir, 'audit-policy.yaml');
   const auditLog = join(dir, 'audit.log');
@@ -36,11 +43,12 @@ export async function benchControlPlane(controllerManagerArgs: string[], options
       '- level: None',
     ].join('\n'),
   );
+  const extra = options.prepare ? await options.prepare(dir) : [];
   const cp = await startControlPlane({
     dir,
     controllerManagerArgs,
-    ...(options.nodes ? { nodes: options.nodes } : {}),
-    apiserverArgs: [`--audit-policy-file=${policy}`, `--audit-log-path=${auditLog}`, '--audit-log-maxsize=0'],
+    ...(options.nodes !== undefined ? { nodes: options.nodes } : {}),
+    apiserverArgs: [`--audit-policy-file=${policy}`, `--audit-log-path=${auditLog}`, '--audit-log-maxsize=0', ...extra],
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const client = await testClient({ kubeconfig: cp.kubeconfigPath, qps: 1000, burst: 2000 });

@@ -9,6 +9,9 @@
 #                                   pushes REFs (default: the stand-ins and tentacle:dev) to REGISTRY
 #                                   (host:port), under the paths a registry mirror serves them by
 #                                   (library/busybox …)
+#   hack/images.sh nfs-server [TAG] the NFS server of kind clusters (hack/images/nfs-server; default
+#                                   tentacle.local/nfs-server:dev), FROM debian:bookworm-slim where it can be
+#                                   pulled, else FROM the local Debian base
 #   hack/images.sh list             the image names the stand-ins carry, one per line
 #   hack/images.sh pause-image      the pod sandbox image's name (the pinned release's pause version)
 #
@@ -103,6 +106,16 @@ operator() {
   log "$tag built in $((SECONDS - start)) s: $("$DOCKER" image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}')"
 }
 
+nfs_server() {
+  local tag=${1:-tentacle.local/nfs-server:dev} base=debian:$DEBIAN_SUITE-slim
+  if ! has_image "$base" && ! "$DOCKER" pull -q "$base" >/dev/null 2>&1; then
+    debian_base
+    base=$BASE_IMAGE
+  fi
+  build --build-arg BASE="$base" -t "$tag" "$IMAGES/nfs-server"
+  log "$tag built FROM $base"
+}
+
 # Kubernetes' pause.c and the sandbox image tag of the pinned release (kubeadm's PauseVersion).
 k8s_module_dir() { (cd "$CACHE" && go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p'); }
 pause_image() {
@@ -173,9 +186,10 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
   case "${1:-}" in
     operator) shift; operator "$@" ;;
     stand-ins) stand_ins ;;
+    nfs-server) shift; nfs_server "$@" ;;
     push) [[ $# -ge 2 ]] || { echo "usage: $0 push REGISTRY [REF...]" >&2; exit 2; }; shift; push "$@" ;;
     list) list ;;
     pause-image) pause_image ;;
-    *) echo "usage: $0 operator [TAG] | stand-ins | push REGISTRY [REF...] | list | pause-image" >&2; exit 2 ;;
+    *) echo "usage: $0 operator [TAG] | stand-ins | nfs-server [TAG] | push REGISTRY [REF...] | list | pause-image" >&2; exit 2 ;;
   esac
 fi

@@ -16,6 +16,7 @@ source hack/versions.env
 CACHE=${TENTACLE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tentacle}
 STATE=${TENTACLE_KIND_STATE:-$ROOT/.dev/kind-e2e}
 IMAGE=tentacle:e2e
+NFS_SERVER_IMAGE=tentacle.local/nfs-server:e2e
 # kind's kubeconfig entry goes to a file of this run, not to the user's ~/.kube/config.
 export KUBECONFIG="$STATE/kubeconfig"
 log() { printf '[kind-e2e-offline] %s\n' "$*" >&2; }
@@ -31,7 +32,7 @@ stop() {
   if [[ -n $registry_pid ]]; then kill "$registry_pid" 2>/dev/null; wait "$registry_pid" 2>/dev/null || true; fi
   if [[ ${KEEP_CLUSTER:-0} != 1 ]]; then
     ((network_created)) && docker network rm kind >/dev/null 2>&1
-    docker image rm "$IMAGE" >/dev/null 2>&1 || true
+    docker image rm "$IMAGE" "$NFS_SERVER_IMAGE" >/dev/null 2>&1 || true
     ((engine_started)) && hack/docker.sh down
   fi
   rm -rf "$STATE"
@@ -41,6 +42,7 @@ cleanup_on_exit stop
 hack/docker.sh up
 docker network inspect kind >/dev/null 2>&1 || network_created=1
 hack/images.sh operator "$IMAGE"
+hack/images.sh nfs-server "$NFS_SERVER_IMAGE"
 hack/kind-node-image.sh build
 
 # The registry: on every address, because the nodes reach it at the host's address and Docker pushes to
@@ -70,11 +72,13 @@ kubectl kustomize "$ms_dir/manifests/base" >"$STATE/metrics-server.yaml"
 
 log "set-up took $((SECONDS - start)) s; registry mirror http://$host_ip:$port"
 status=0
-BUILD_IMAGE=0 IMAGE=$IMAGE KIND_NODE_IMAGE=$(hack/kind-node-image.sh name) REGISTRY_MIRROR="http://$host_ip:$port" \
+BUILD_IMAGE=0 IMAGE=$IMAGE NFS_SERVER_IMAGE=$NFS_SERVER_IMAGE KIND_NODE_IMAGE=$(hack/kind-node-image.sh name) REGISTRY_MIRROR="http://$host_ip:$port" \
   METRICS_SERVER_MANIFEST="$STATE/metrics-server.yaml" hack/kind-e2e.sh || status=$?
 
 if [[ ${KEEP_CLUSTER:-0} != 1 ]]; then
   leaks=$(docker ps -a --filter "label=io.x-k8s.kind.cluster" --format '{{.Names}}' | sed 's/^/container /')
+  leaks+=$(docker ps -a --filter "name=-nfs$" --format '{{.Names}}' | sed 's/^/\ncontainer /')
+  leaks+=$(docker volume ls --filter "name=-nfs$" --format '{{.Name}}' | sed 's/^/\nvolume /')
   cleanup_now
   after=$(hack/host-snapshot.sh)
   leaks+=$(diff <(echo "$before") <(echo "$after") | grep '^>' || true)

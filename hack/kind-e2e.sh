@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # End to end in a real cluster, as a user installs Tentacle: a kind cluster (1 control plane + 2 workers)
-# → image built with docker and loaded into kind → metrics-server → helm install --wait → helm test →
-# every example under examples/ applied → the expected state of each (php-apache scaled up under load)
-# → summary. The cluster is deleted on exit unless KEEP_CLUSTER=1.
+# and an NFS server on its network (NFS-Ganesha in a container, hack/images/nfs-server) → image built with
+# docker and loaded into kind → metrics-server → helm install --wait → helm test → every example under
+# examples/ applied (the NFS examples pointed at that server) → the expected state of each (php-apache
+# scaled up under load, the NFS test-pod's file on the server's disk) → summary. The cluster and the NFS
+# server (container and volume) are deleted on exit unless KEEP_CLUSTER=1.
 #
 # Needs: docker, kind, kubectl, helm (bin/ first on PATH).
 #   hack/kind-e2e.sh
@@ -12,7 +14,8 @@
 #   CONTROLLERS       the chart's value, e.g. "job,cronjob" (default: every controller with examples)
 #   WORKERS           worker nodes (2)
 #   KIND_NODE_IMAGE   the node image (default: kind's own for its version)
-#   BUILD_IMAGE       1: docker build $IMAGE from ./Dockerfile (default); 0: $IMAGE is built already
+#   BUILD_IMAGE       1: docker build $IMAGE from ./Dockerfile and $NFS_SERVER_IMAGE (default); 0: both are built
+#   NFS_SERVER_IMAGE  the NFS server's image (tentacle-nfs-server:e2e)
 #   REGISTRY_MIRROR   http://host:port: every node's containerd pulls docker.io, registry.k8s.io and gcr.io
 #                     images through this mirror (unset: from the registries themselves)
 #   METRICS_SERVER_MANIFEST  URL or file (default: the metrics-server release's components.yaml)
@@ -31,6 +34,9 @@ RELEASE=${RELEASE:-tentacle}
 TIMEOUT=${TIMEOUT:-300s}
 EXAMPLES_NS=${EXAMPLES_NS:-tentacle-examples}
 WORKERS=${WORKERS:-2}
+NFS_SERVER_IMAGE=${NFS_SERVER_IMAGE:-tentacle-nfs-server:e2e}
+# The NFS server's container and its volume (the server's disk).
+NFS_SERVER=$CLUSTER_NAME-nfs
 METRICS_SERVER_MANIFEST=${METRICS_SERVER_MANIFEST:-https://github.com/kubernetes-sigs/metrics-server/releases/download/$METRICS_SERVER_VERSION/components.yaml}
 
 log() { printf '\n[kind-e2e] %s\n' "$*" >&2; }
@@ -50,10 +56,12 @@ cleanup() {
     kubectl get pods -A 2>/dev/null | grep -v ' Running \| Completed ' || true
   fi
   if [[ ${KEEP_CLUSTER:-0} == 1 ]]; then
-    log "keeping cluster $CLUSTER_NAME (kind delete cluster --name $CLUSTER_NAME)"
+    log "keeping cluster $CLUSTER_NAME (kind delete cluster --name $CLUSTER_NAME) and NFS server $NFS_SERVER (docker rm -f $NFS_SERVER; docker volume rm $NFS_SERVER)"
   else
-    log "deleting cluster $CLUSTER_NAME"
+    log "deleting cluster $CLUSTER_NAME and NFS server $NFS_SERVER"
     kind delete cluster --name "$CLUSTER_NAME" >/dev/null 2>&1 || true
+    docker rm -f "$NFS_SERVER" >/dev/null 2>&1 || true
+    docker volume rm "$NFS_SERVER" >/dev/null 2>&1 || true
   fi
   exit "$rc"
 }
@@ -93,6 +101,24 @@ log "image $IMAGE"
 [[ ${BUILD_IMAGE:-1} == 0 ]] || docker build -t "$IMAGE" .
 kind load docker-image "$IMAGE" --name "$CLUSTER_NAME"
 
+# The NFS server: a container on kind's network (reachable from every node, as an NFS server beside a
+# cluster is), exporting its volume at $nfs_ip:/exports; the examples use /exports/k8s, writable by the
+# NFS agent's uid 65532. The nodes mount it with their kernel's NFS client (nfs-common, in kind's node
+# image), or where the kernel has none, with the FUSE client of the project's node image.
+log "NFS server $NFS_SERVER ($NFS_SERVER_IMAGE) on the kind network"
+[[ ${BUILD_IMAGE:-1} == 0 ]] || docker build -t "$NFS_SERVER_IMAGE" hack/images/nfs-server
+docker rm -f "$NFS_SERVER" >/dev/null 2>&1 || true
+docker run -d --name "$NFS_SERVER" --network kind --cap-add DAC_READ_SEARCH --cap-add SYS_ADMIN -v "$NFS_SERVER:/export" "$NFS_SERVER_IMAGE" >/dev/null
+nfs_ip=$(docker inspect -f '{{.NetworkSettings.Networks.kind.IPAddress}}' "$NFS_SERVER")
+docker exec "$NFS_SERVER" sh -c 'mkdir -p /export/k8s && chown 65532:65532 /export/k8s'
+start=$SECONDS
+until docker logs "$NFS_SERVER" 2>&1 | grep -q 'NFS SERVER INITIALIZED'; do
+  [[ $(docker inspect -f '{{.State.Running}}' "$NFS_SERVER") == true ]] || { docker logs "$NFS_SERVER" >&2; die "the NFS server exited"; }
+  ((SECONDS - start < 60)) || die "the NFS server did not start in 60 s"
+  sleep 1
+done
+log "NFS server serving $nfs_ip:/exports"
+
 # kind's kubelets serve self-signed certificates, hence --kubelet-insecure-tls (as metrics-server's docs say).
 log "metrics-server $METRICS_SERVER_VERSION"
 kubectl apply -f "$METRICS_SERVER_MANIFEST" >/dev/null
@@ -124,8 +150,10 @@ kubectl -n kube-system rollout status deployment/metrics-server --timeout "$TIME
 log "examples"
 kubectl create namespace "$EXAMPLES_NS" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
 mapfile -t examples < <(find examples -name '*.yaml' | sort)
+# An example as applied here: the NFS examples' placeholder server (10.0.0.5) is the server above.
+manifest() { sed "s|10\.0\.0\.5|$nfs_ip|g" "$1"; }
 for f in "${examples[@]}"; do
-  kubectl -n "$EXAMPLES_NS" apply -f "$f"
+  manifest "$f" | kubectl -n "$EXAMPLES_NS" apply -f -
 done
 
 summary=()
@@ -152,12 +180,27 @@ poll() { # what command...: until the command succeeds, at most $TIMEOUT
 }
 jsonpath() { kubectl -n "$EXAMPLES_NS" get "$1" -o jsonpath="$2"; }
 
-# The NFS examples point at 10.0.0.5:/exports/k8s, a placeholder for the user's server: what they must
-# reach anywhere is the StorageClass, the agent Deployment and its AgentReady condition reporting the mount.
-nfs_reported() {
-  [[ $(kubectl get storageclass "$(jsonpath "nfsprovisioners.storage.tentacle.dev/$1" '{.spec.storageClassName}')" -o jsonpath='{.provisioner}') == tentacle.dev/nfs ]] &&
-    [[ -n $(jsonpath "nfsprovisioners.storage.tentacle.dev/$1" '{.status.agentDeployment}') ]] &&
-    [[ -n $(jsonpath "nfsprovisioners.storage.tentacle.dev/$1" '{.status.conditions[?(@.type=="AgentReady")].status}') ]]
+# NFS: a provisioner is ready once its agent mounted the export (AgentReady) and the export answers.
+nfs_ready() {
+  local name=$1 class
+  kubectl wait "nfsprovisioners.storage.tentacle.dev/$name" --for=condition=AgentReady --timeout "$TIMEOUT" >/dev/null &&
+    kubectl wait "nfsprovisioners.storage.tentacle.dev/$name" --for=condition=Ready --timeout "$TIMEOUT" >/dev/null || return 1
+  class=$(kubectl get "nfsprovisioners.storage.tentacle.dev/$name" -o jsonpath='{.spec.storageClassName}')
+  [[ $(kubectl get storageclass "$class" -o jsonpath='{.provisioner}') == tentacle.dev/nfs ]]
+}
+# test-pod wrote SUCCESS into test-claim's directory: on the server's disk.
+nfs_success_on_server() {
+  docker exec "$NFS_SERVER" sh -c "ls /export/k8s/$EXAMPLES_NS-test-claim-pvc-*/SUCCESS" >/dev/null 2>&1
+}
+# The single-instance MySQL on NFS: a row written, the pod deleted, the row read by its replacement.
+mysql_nfs_sql() { kubectl -n "$EXAMPLES_NS" exec deploy/mysql-nfs -- mysql -h 127.0.0.1 -uroot -ppassword -N -e "$1"; }
+mysql_nfs_row() { [[ $(mysql_nfs_sql 'SELECT v FROM walk.t' 2>/dev/null) == 'on nfs' ]]; }
+mysql_nfs_survives() {
+  poll "mysql-nfs: a row written" mysql_nfs_sql \
+    "CREATE DATABASE IF NOT EXISTS walk; CREATE TABLE IF NOT EXISTS walk.t (v VARCHAR(64)); INSERT INTO walk.t VALUES ('on nfs')" || return 0
+  kubectl -n "$EXAMPLES_NS" delete pod -l app=mysql-nfs --wait=true >/dev/null
+  kubectl -n "$EXAMPLES_NS" rollout status deployment/mysql-nfs --timeout "$TIMEOUT" >/dev/null
+  poll "mysql-nfs: the row read by the replacement pod" mysql_nfs_row || true
 }
 # mysql: the replicated MySQL tutorial's check: a row written on the primary is read on the last replica.
 replicated() {
@@ -182,8 +225,16 @@ for f in "${examples[@]}"; do
   while read -r kind name; do
     [[ -n $kind ]] || continue
     case $f:$kind in
-      */storage/*:NFSProvisioner) poll "NFSProvisioner $name: StorageClass, agent and AgentReady reported" nfs_reported "$name" || true ;;
-      */storage/*) summary+=("-     $kind/$name: needs the NFS server the example names (a placeholder)") ;;
+      */storage/*:NFSProvisioner) poll "NFSProvisioner $name: AgentReady and Ready on $nfs_ip:/exports/k8s" nfs_ready "$name" || true ;;
+      */storage/*:PersistentVolumeClaim) wait_for persistentvolumeclaim "$name" --for=jsonpath='{.status.phase}'=Bound ;;
+      */storage/*:Pod)
+        wait_for pod "$name" --for=jsonpath='{.status.phase}'=Succeeded
+        [[ $name == test-pod ]] && { poll "test-pod's SUCCESS on the NFS server's disk" nfs_success_on_server || true; }
+        ;;
+      */storage/*:Deployment)
+        wait_for deployment "$name" --for=condition=Available
+        [[ $name == mysql-nfs ]] && mysql_nfs_survives
+        ;;
       *:Job) wait_for jobs.batch.tentacle.dev "$name" --for=condition=Complete ;;
       *:CronJob) wait_for cronjobs.batch.tentacle.dev "$name" --for=jsonpath='{.status.lastSuccessfulTime}' ;;
       *:StatefulSet)
@@ -200,7 +251,7 @@ for f in "${examples[@]}"; do
         ;;
       *) summary+=("-     $kind/$name: not a Tentacle object") ;;
     esac
-  done < <(kubectl -n "$EXAMPLES_NS" apply -f "$f" --dry-run=client -o jsonpath='{range .items[*]}{.kind}{" "}{.metadata.name}{"\n"}{end}{.kind}{" "}{.metadata.name}{"\n"}' 2>/dev/null | grep -v '^List ' | sort -u)
+  done < <(manifest "$f" | kubectl -n "$EXAMPLES_NS" apply -f - --dry-run=client -o jsonpath='{range .items[*]}{.kind}{" "}{.metadata.name}{"\n"}{end}{.kind}{" "}{.metadata.name}{"\n"}' 2>/dev/null | grep -v '^List ' | sort -u)
 done
 
 # The scheduler spread the examples' pods over the workers.

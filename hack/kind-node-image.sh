@@ -65,7 +65,7 @@ binary_image() {
 
 build_all() {
   local start=$SECONDS ref
-  [[ -x $ROOT/bin/kind && -x $ROOT/bin/kubeadm && -x $ROOT/bin/local-path-provisioner ]] || "$ROOT/hack/tools.sh" kind
+  [[ -x $ROOT/bin/kind && -x $ROOT/bin/kubeadm && -x $ROOT/bin/local-path-provisioner && -x $ROOT/bin/tentacle-nfs-fuse ]] || "$ROOT/hack/tools.sh" kind
   debian_base
   stand_ins
   for ref in $(kubeadm_images); do
@@ -94,6 +94,7 @@ build_all() {
   cp -p "$ROOT/hack/kind/runc-bounded" "$ctx/"
   for b in kubeadm kubelet kubectl; do cp -pL "$ROOT/bin/$b" "$ctx/bin/"; done
   cp -pL "$ROOT/bin/crictl" "$ctx/"
+  cp -pL "$ROOT/bin/tentacle-nfs-fuse" "$ROOT/hack/nfs-fuse/mount.nfs" "$ctx/"
   kind_manifest defaultCNIManifest >"$ctx/manifests/default-cni.yaml"
   kind_manifest defaultStorageManifest >"$ctx/manifests/default-storage.yaml"
   build --build-arg BASE="$BASE_IMAGE" --build-arg KUBERNETES_VERSION="$KUBERNETES_VERSION" \

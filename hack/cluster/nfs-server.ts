@@ -17,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync, chownSync, chmodSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive, logTail, spawnDetached, stopProcess, type ProcessRecord } from '../../src/testing/control-plane/process.ts';
 import { run } from './host.ts';
@@ -36,7 +37,6 @@ export const NFS_EXPORT_PATH = '/exports';
 /** The chart's agent runs as 65532: the export root is its, so that it can make volume directories. */
 const EXPORT_OWNER = 65532;
 const NFS_PORT = 2049;
-const MOUNT_PORT = 20048;
 
 export interface NfsServerState {
   /** SERVER:PATH to give an NFSProvisioner. */
@@ -54,43 +54,14 @@ export interface NfsServerState {
   ganesha?: ProcessRecord;
 }
 
-/** Ganesha's configuration: one export, NFSv3 and v4 over TCP, uids as the clients send them. */
+const CONFIG_TEMPLATE = fileURLToPath(new URL('../images/nfs-server/ganesha.conf.in', import.meta.url));
+
+/** Ganesha's configuration (the NFS server image's template): one export, NFSv3 and v4 over TCP, uids as sent. */
 export function ganeshaConfig(opts: { exportDir: string; pluginsDir: string; recoveryDir: string }): string {
-  return `# Written by hack/cluster/nfs-server.ts
-NFS_CORE_PARAM {
-  NFS_Port = ${NFS_PORT};
-  MNT_Port = ${MOUNT_PORT};
-  Protocols = 3, 4;
-  Enable_NLM = false;
-  Enable_RQUOTA = false;
-  Enable_UDP = false;
-  # v3 clients mount the same path as v4 ones: ${NFS_EXPORT_PATH}
-  mount_path_pseudo = true;
-  Plugins_Dir = "${opts.pluginsDir}";
-}
-NFS_KRB5 { Active_krb5 = false; }
-NFSV4 {
-  Graceless = true;
-  Lease_Lifetime = 10;
-  Only_Numeric_Owners = true;
-  # Numeric owners only: no idmapd.conf needed.
-  UseGetpwnam = true;
-  RecoveryBackend = fs;
-  RecoveryRoot = "${opts.recoveryDir}";
-}
-EXPORT {
-  Export_Id = 1;
-  Path = "${opts.exportDir}";
-  Pseudo = ${NFS_EXPORT_PATH};
-  Access_Type = RW;
-  # As a Kubernetes NFS export usually is: pods running as root keep root (chown, the agent's owners).
-  Squash = No_Root_Squash;
-  SecType = sys;
-  Protocols = 3, 4;
-  Transports = TCP;
-  FSAL { Name = VFS; }
-}
-`;
+  return readFileSync(CONFIG_TEMPLATE, 'utf8')
+    .replaceAll('@EXPORT_DIR@', opts.exportDir)
+    .replaceAll('@PLUGINS_DIR@', opts.pluginsDir)
+    .replaceAll('@RECOVERY_DIR@', opts.recoveryDir);
 }
 
 function netnsOf(pid: number): string | undefined {

@@ -219,7 +219,7 @@ describe('NFS for real: the provisioner on NFS-Ganesha, volumes mounted by the k
   test('MySQL with its data on NFS: a row written, the pod deleted, the row read by its replacement', async () => {
     await apply(example('storage/mysql-nfs.yaml'), ns);
     const sql = (query: string) => async () => {
-      const [pod] = (await pods(ns, 'app=mysql')).filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
+      const [pod] = (await pods(ns, 'app=mysql-nfs')).filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
       if (!pod) return undefined;
       const out = await kubectl(['exec', '-n', ns, pod.metadata.name, '--', 'mysql', '-h', '127.0.0.1', '-uroot', '-ppassword', '-N', '-e', query]).catch(() => undefined);
       return out === undefined ? undefined : { pod: pod.metadata.uid as string, out };
@@ -231,13 +231,13 @@ describe('NFS for real: the provisioner on NFS-Ganesha, volumes mounted by the k
     });
     const dir = await volumeDir(await boundClaim(ns, 'mysql-pv-claim'));
     assert.ok(existsSync(join(dir, 'walk')), 'the database directory is on the server');
-    await kubectl(['delete', 'pod', '-n', ns, '-l', 'app=mysql', '--wait=true', '--timeout=120s']);
+    await kubectl(['delete', 'pod', '-n', ns, '-l', 'app=mysql-nfs', '--wait=true', '--timeout=120s']);
     const second = await waitFor(async () => {
       const r = await sql('SELECT v FROM walk.t')();
       return r && r.pod !== first.pod ? r : undefined;
     }, { timeoutMs: 300_000, intervalMs: 2000, what: 'the replacement reading the row' });
     assert.equal(second.out.trim(), 'on nfs');
-    await kubectl(['delete', 'deployment', 'mysql', '-n', ns, '--wait=true', '--timeout=120s']);
+    await kubectl(['delete', 'deployment', 'mysql-nfs', '-n', ns, '--wait=true', '--timeout=120s']);
   });
 
   test('deleting claims: Retain keeps the directory; Delete archives it or deletes it per onDelete, with pathPattern sub-directories', async () => {
