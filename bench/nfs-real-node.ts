@@ -3,7 +3,7 @@
 // plane. Ours: the chart's operator and an NFSProvisioner's agent Deployment. Upstream's:
 // nfs-subdir-external-provisioner (BIN, built from its repository: `go build -mod=vendor
 // ./cmd/nfs-subdir-external-provisioner`) in an image made here from the project's Debian base, deployed as
-// its deploy/*.yaml do (client-go's default 5 qps / 10 burst, no leader election). Both delete directories
+// its deploy/*.yaml do (client-go's default 5 qps / 10 burst, leader election on its Endpoints lock). Both delete directories
 // when their claims go (onDelete delete / archiveOnDelete "false"), each in its own sub-directory of the export.
 //
 // Per provisioner: N claims (RWX) created `concurrency` at a time; the first `pods` of them mounted by a pod
@@ -24,7 +24,7 @@ import type { Kind, KubeObject } from '../src/runtime/types.ts';
 import { ensurePki } from '../src/testing/control-plane/pki.ts';
 import { waitFor } from '../src/testing/wait.ts';
 import { ensureNodePki, hostAddress, realNodeApiserverArgs, startRealNode, stopRealNode, type NodeState } from '../hack/cluster/real-node.ts';
-import { auditWrites, benchControlPlane, pool, processUsage, quantile, ratio, stopBench, type Bench } from './support.ts';
+import { auditEvents, auditWrites, benchControlPlane, pool, processUsage, quantile, ratio, stopBench, type Bench } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -72,6 +72,8 @@ interface Result {
   written: number;
   provisionerWrites: number;
   binderWrites: number;
+  /** Writes by resource and verb of the provisioner's users, e.g. `persistentvolumes create 300`. */
+  breakdown: string;
   cpuS: number;
   peakRssMiB: number;
   left: string[];
@@ -85,7 +87,7 @@ function pidOf(pattern: string): number {
 
 async function run(bench: Bench, side: Side): Promise<Result> {
   const { client } = bench;
-  const ns = `bench-${side.name}`;
+  const ns = `claims-${side.name}`;
   await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   const pid = side.pid();
   writeFileSync(`/proc/${pid}/clear_refs`, '5'); // reset the peak-RSS mark
@@ -172,6 +174,12 @@ async function run(bench: Bench, side: Side): Promise<Result> {
   const reclaimedS = (performance.now() - deleting) / 1000;
   const audit = auditWrites(bench.auditLog, auditFrom);
   const writesBy = (users: string[]) => users.reduce((n, u) => n + (audit.byUser.get(u) ?? 0), 0);
+  const kinds = new Map<string, number>();
+  for (const e of auditEvents(bench.auditLog, auditFrom)) {
+    if (!side.users.includes(e.user)) continue;
+    const key = `${e.resource} ${e.verb}`;
+    kinds.set(key, (kinds.get(key) ?? 0) + 1);
+  }
   return {
     side,
     bindMs: [...boundAt].map(([n, t]) => t - sentAt.get(n)!),
@@ -181,6 +189,7 @@ async function run(bench: Bench, side: Side): Promise<Result> {
     written,
     provisionerWrites: writesBy(side.users) / pvcs,
     binderWrites: writesBy([BINDER]) / pvcs,
+    breakdown: [...kinds].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', '),
     cpuS: after.cpuSeconds - before.cpuSeconds,
     peakRssMiB: after.peakRssBytes / 2 ** 20,
     left: readdirSync(side.dir),
@@ -214,6 +223,19 @@ function upstreamManifests(server: string, path: string, className: string): unk
       roleRef: { kind: 'ClusterRole', name: 'bench-nfs-client-provisioner-runner', apiGroup: 'rbac.authorization.k8s.io' },
     },
     {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'leader-locking-nfs-client-provisioner', namespace: ns },
+      rules: [{ apiGroups: [''], resources: ['endpoints'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'leader-locking-nfs-client-provisioner', namespace: ns },
+      subjects: [{ kind: 'ServiceAccount', name: sa, namespace: ns }],
+      roleRef: { kind: 'Role', name: 'leader-locking-nfs-client-provisioner', apiGroup: 'rbac.authorization.k8s.io' },
+    },
+    {
       apiVersion: 'storage.k8s.io/v1',
       kind: 'StorageClass',
       metadata: { name: className },
@@ -241,7 +263,6 @@ function upstreamManifests(server: string, path: string, className: string): unk
                 { name: 'PROVISIONER_NAME', value: UPSTREAM_NAME },
                 { name: 'NFS_SERVER', value: server },
                 { name: 'NFS_PATH', value: path },
-                { name: 'ENABLE_LEADER_ELECTION', value: 'false' },
               ],
             }],
             volumes: [{ name: 'nfs-client-root', nfs: { server, path } }],
@@ -319,13 +340,14 @@ try {
   console.log(`\nNFS provisioners on a real node, one NFS-Ganesha export: ${pvcs} claims (RWX) created ${concurrency} at a time, the first ${podCount} mounted by a pod each; ${values['upstream-first'] ? 'upstream first' : 'ours first'}\n`);
   console.log('| provisioner | all Bound (s) | create → Bound p50 (s) | p99 (s) | create → pod Running p50 (s) | p99 (s) | writes per volume: provisioner | PV binder | CPU (s) | peak RSS (MiB) | pods\' files on the server | all reclaimed (s) | directories left |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-  console.log(row('tentacle (agent pod, chart defaults 20 qps / 30 burst)', o));
+  console.log(row('tentacle (agent pod, chart defaults: 20 qps / 30 burst, node --lite-mode)', o));
   console.log(row('nfs-subdir-external-provisioner (pod, client-go 5 qps / 10 burst)', t));
   console.log(
     `| ratio ours / upstream | ${ratio(o.allBoundS, t.allBoundS)} | ${ratio(s(o.bindMs, 0.5), s(t.bindMs, 0.5))} | ${ratio(s(o.bindMs, 0.99), s(t.bindMs, 0.99))} | ` +
       `${ratio(s(o.podMs, 0.5), s(t.podMs, 0.5))} | ${ratio(s(o.podMs, 0.99), s(t.podMs, 0.99))} | ${ratio(o.provisionerWrites, t.provisionerWrites)} | ${ratio(o.binderWrites, t.binderWrites)} | ` +
       `${ratio(o.cpuS, t.cpuS)} | ${ratio(o.peakRssMiB, t.peakRssMiB)} | | ${ratio(o.reclaimedS, t.reclaimedS)} | |`,
   );
+  for (const r of [o, t]) console.log(`\n${r.side.name}'s writes: ${r.breakdown}`);
   for (const r of [o, t]) if (r.left.length) console.log(`\n${r.side.name}: left on the server: ${r.left.slice(0, 10).join(', ')}${r.left.length > 10 ? ' …' : ''}`);
 } catch (err) {
   console.error(err);

@@ -33,6 +33,8 @@ export interface ControllerOptions {
   nfsAgentServiceAccount: string | undefined;
   /** nfs: Secrets the agent Deployments pull their image with (the chart's imagePullSecrets). */
   nfsAgentImagePullSecrets: string[];
+  /** nfs: Node.js/V8 flags the agents run with (the chart's nodeFlags); none: the image's entrypoint. */
+  nfsAgentNodeFlags: string[];
   /** nfs: the operator's namespace as given by --leader-election-namespace (agents go there). */
   operatorNamespace: string | undefined;
 }
@@ -60,6 +62,7 @@ export const usage = `Usage: tentacle [flags]
   --nfs-export-root DIR              nfs-agent: where that provisioner's export is mounted
   --nfs-agent-service-account NAME   nfs: service account of the agent Deployments (cluster mode)
   --nfs-agent-image-pull-secrets LIST  nfs: comma-separated Secrets the agent Deployments pull their image with
+  --nfs-agent-node-flags FLAGS       nfs: space-separated Node.js flags of the agents (node FLAGS dist/main.js)
   --help`;
 
 /** Parses argv; throws an Error with a readable message on bad input. */
@@ -87,6 +90,7 @@ export function parseFlags(argv: string[], available: string[]): OperatorFlags {
       'nfs-export-root': { type: 'string' },
       'nfs-agent-service-account': { type: 'string' },
       'nfs-agent-image-pull-secrets': { type: 'string', default: '' },
+      'nfs-agent-node-flags': { type: 'string', default: '' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -129,6 +133,7 @@ export function parseFlags(argv: string[], available: string[]): OperatorFlags {
       nfsExportRoot: values['nfs-export-root'],
       nfsAgentServiceAccount: values['nfs-agent-service-account'],
       nfsAgentImagePullSecrets: values['nfs-agent-image-pull-secrets'].split(',').map((s) => s.trim()).filter(Boolean),
+      nfsAgentNodeFlags: values['nfs-agent-node-flags'].split(' ').filter(Boolean),
       operatorNamespace: values['leader-election-namespace'],
     },
   };

@@ -417,6 +417,10 @@ export async function startRealNode(opts: RealNodeOptions): Promise<NodeState> {
     for (const id of run(bin('crictl'), [...crictl, 'pods', '-q'], { allowFail: true }).split('\n').filter(Boolean)) {
       run(bin('crictl'), [...crictl, 'rmp', '--force', id], { allowFail: true });
     }
+    // Images from an earlier run are in containerd's store (kept in the cache) under the tags the
+    // registry now serves: a rebuilt tentacle:dev would not be pulled again (IfNotPresent). Forget them
+    // all; pulls from the local registry are quick.
+    run(bin('crictl'), [...crictl, 'rmi', '--prune'], { allowFail: true });
     log(`containerd ready (${secs(t)})`);
 
     t = performance.now();

@@ -311,6 +311,8 @@ describe('NFS for real: the provisioner on NFS-Ganesha, volumes mounted by the k
     try {
       await apply(['1', '2', '3', '4', '5'].map((n) => claim(`during-${n}`, 'nfs-outage')), ns);
       await kubectl(['delete', 'pvc', 'before-a', 'before-b', '-n', ns, '--wait=false']);
+      // A provisioning kept waiting says so on its claim.
+      await waitFor(async () => (await events(ns, 'during-1')).some((e) => e.reason === 'Provisioning'), { timeoutMs: OUTAGE_MS, what: 'Provisioning on a waiting claim' });
       const down = await waitForConditions('nfs-outage', { ExportReachable: 'False', Ready: 'False' }, OUTAGE_MS);
       assert.equal(condition(down, 'ExportReachable').reason, 'ExportNotResponding');
       assert.equal(condition(down, 'Ready').reason, 'ExportNotResponding');

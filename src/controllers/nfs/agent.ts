@@ -19,6 +19,8 @@ export interface AgentSettings {
   serviceAccountName?: string | undefined;
   /** Secrets to pull the image with (the chart's imagePullSecrets, as the operator's own pods). */
   imagePullSecrets?: readonly string[] | undefined;
+  /** Node.js flags (the operator's own, from the chart): `node FLAGS --enable-source-maps dist/main.js`. */
+  nodeFlags?: readonly string[] | undefined;
 }
 
 /** `tentacle-nfs-<name>`, shortened with a hash when too long for a pod name. */
@@ -56,6 +58,7 @@ export function desiredAgentDeployment(p: ReadonlyDeep<NFSProvisioner>, settings
             {
               name: 'agent',
               image: settings.image,
+              ...(settings.nodeFlags?.length ? { command: ['node', ...settings.nodeFlags, '--enable-source-maps', 'dist/main.js'] } : {}),
               args: [
                 '--controllers=nfs-agent',
                 `--nfs-provisioner=${provisioner}`,

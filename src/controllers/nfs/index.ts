@@ -30,6 +30,7 @@ export function setupNfsController(manager: Manager, options: ControllerOptions)
         namespace: operatorNamespace(options),
         serviceAccountName: options.nfsAgentServiceAccount,
         imagePullSecrets: options.nfsAgentImagePullSecrets,
+        nodeFlags: options.nfsAgentNodeFlags,
       };
   indexVolumes(manager);
   const builder = manager.controller('nfs').for<NFSProvisioner>(NFS_PROVISIONER).owns<StorageClass>(STORAGE_CLASS);

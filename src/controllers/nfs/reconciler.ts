@@ -22,7 +22,7 @@ import type { ReadonlyDeep } from '../../runtime/types.ts';
 
 export type AgentMode =
   | { mode: 'local'; exportsDir: string }
-  | { mode: 'cluster'; image: string | undefined; namespace: string; serviceAccountName: string | undefined; imagePullSecrets: readonly string[] };
+  | { mode: 'cluster'; image: string | undefined; namespace: string; serviceAccountName: string | undefined; imagePullSecrets: readonly string[]; nodeFlags: readonly string[] };
 
 export interface NfsReconcilerDeps {
   client: Client;
@@ -129,6 +129,7 @@ export class NfsProvisionerReconciler implements Reconciler {
       namespace: agent.namespace,
       serviceAccountName: agent.serviceAccountName,
       imagePullSecrets: agent.imagePullSecrets,
+      nodeFlags: agent.nodeFlags,
     });
     const name = agentName(p.metadata.name!);
     const live = cache.get<Deployment>(DEPLOYMENT, agent.namespace, name);

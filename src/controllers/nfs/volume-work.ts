@@ -29,6 +29,9 @@ import { archiveVolumeDir, createVolumeDir, deleteVolumeDir, ExportFsError } fro
 import { relDirFromNfsPath } from './path-pattern.ts';
 import type { ReadonlyDeep } from '../../runtime/types.ts';
 
+/** A provisioning still going after this long gets a "Provisioning" event on its claim. */
+export const PROVISIONING_EVENT_AFTER_MS = 5_000;
+
 /** Index of PVs by the NFSProvisioner that made them. */
 export const VOLUMES_BY_PROVISIONER = 'nfs-provisioner';
 /** Cache index of PVs no claim has bound, by StorageClass (unboundVolumeClass). */
@@ -129,7 +132,30 @@ export class ClaimReconciler implements Reconciler {
   ): Promise<Result> {
     const { recorder } = this.deps;
     const claimKey = `${claim.metadata.namespace}/${claim.metadata.name}`;
-    recorder.event(claim, 'Normal', 'Provisioning', 'Provision', `External provisioner is provisioning volume for claim "${claimKey}"`);
+    // A provisioning takes milliseconds unless the NFS server keeps it waiting: "Provisioning" is then a
+    // sign of life; otherwise ProvisioningSucceeded alone says it (one event write per volume, not two).
+    const slow = setTimeout(
+      () => recorder.event(claim, 'Normal', 'Provisioning', 'Provision', `External provisioner is provisioning volume for claim "${claimKey}"`),
+      PROVISIONING_EVENT_AFTER_MS,
+    );
+    try {
+      return await this.provisionNow(client, claim, className, config, provisioner, dir, volume, ctx);
+    } finally {
+      clearTimeout(slow);
+    }
+  }
+
+  private async provisionNow(
+    client: Client,
+    claim: ReadonlyDeep<PersistentVolumeClaim>,
+    className: string,
+    config: ProvisionerConfig,
+    provisioner: string,
+    dir: string,
+    volume: PersistentVolume,
+    ctx: ReconcileContext,
+  ): Promise<Result> {
+    const { recorder } = this.deps;
     const failed = (why: string) =>
       recorder.event(claim, 'Warning', 'ProvisioningFailed', 'Provision', `failed to provision volume with StorageClass "${className}": ${why}`);
     const root = await usableRoot(this.deps, provisioner);

@@ -105,6 +105,11 @@ describe('agent Deployment', () => {
     assert.deepEqual(d.spec.template.spec.imagePullSecrets, [{ name: 'regcred' }, { name: 'mirror' }]);
     assert.ok(agentNeedsUpdate(d, desiredAgentDeployment(p(), { image: 'img', namespace: 'ops', imagePullSecrets: ['regcred'] })));
   });
+  test('runs node with the operator\'s flags when given, the image\'s entrypoint otherwise', () => {
+    const d = desiredAgentDeployment(p(), { image: 'img', namespace: 'ops', nodeFlags: ['--lite-mode'] });
+    assert.deepEqual(d.spec.template.spec.containers[0]!.command, ['node', '--lite-mode', '--enable-source-maps', 'dist/main.js']);
+    assert.equal(desiredAgentDeployment(p(), { image: 'img', namespace: 'ops' }).spec.template.spec.containers[0]!.command, undefined);
+  });
 });
 
 describe('statusWriteDelay', () => {

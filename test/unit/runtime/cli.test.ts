@@ -41,6 +41,7 @@ describe('operator flags', () => {
       nfsExportRoot: undefined,
       nfsAgentServiceAccount: undefined,
       nfsAgentImagePullSecrets: [],
+      nfsAgentNodeFlags: [],
       operatorNamespace: undefined,
     });
   });
@@ -48,6 +49,11 @@ describe('operator flags', () => {
   test('the agent image pull secrets are a comma-separated list', () => {
     const flags = parseFlags(['--nfs-agent-image-pull-secrets', 'regcred, other,'], available);
     assert.deepEqual(flags.controllerOptions.nfsAgentImagePullSecrets, ['regcred', 'other']);
+  });
+
+  test('the agent node flags are a space-separated list', () => {
+    const flags = parseFlags(['--nfs-agent-node-flags=--lite-mode  --max-semi-space-size=2'], available);
+    assert.deepEqual(flags.controllerOptions.nfsAgentNodeFlags, ['--lite-mode', '--max-semi-space-size=2']);
   });
 
   test('"all" leaves out nfs-agent, which needs its flags when named', () => {
