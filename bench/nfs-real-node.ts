@@ -20,11 +20,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PV, PVC, POD, type PersistentVolume, type PersistentVolumeClaim, type Pod } from '../src/api/core/types.ts';
-import type { Kind, KubeObject } from '../src/runtime/types.ts';
 import { ensurePki } from '../src/testing/control-plane/pki.ts';
 import { waitFor } from '../src/testing/wait.ts';
 import { ensureNodePki, hostAddress, realNodeApiserverArgs, startRealNode, stopRealNode, type NodeState } from '../hack/cluster/real-node.ts';
-import { auditEvents, auditWrites, benchControlPlane, pool, processUsage, quantile, ratio, stopBench, type Bench } from './support.ts';
+import { auditEvents, auditWrites, benchControlPlane, pool, rwxClaim, watchFirstTimes, processUsage, quantile, ratio, stopBench, type Bench } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -97,34 +96,16 @@ async function run(bench: Bench, side: Side): Promise<Result> {
   const boundAt = new Map<string, number>();
   const runningAt = new Map<string, number>();
   const stop = new AbortController();
-  const watch = async <T extends KubeObject>(kind: Kind<T>, done: (o: T) => boolean, into: Map<string, number>) => {
-    let resourceVersion = (await client.list(kind, { namespace: ns })).metadata.resourceVersion;
-    while (!stop.signal.aborted) {
-      try {
-        for await (const ev of client.watch(kind, { namespace: ns, ...(resourceVersion ? { resourceVersion } : {}) }, stop.signal)) {
-          resourceVersion = ev.object?.metadata?.resourceVersion ?? resourceVersion;
-          const o = ev.object as T;
-          if (ev.type !== 'DELETED' && done(o) && !into.has(o.metadata.name!)) into.set(o.metadata.name!, performance.now());
-        }
-      } catch (err) {
-        if (!stop.signal.aborted) process.stderr.write(`watch: ${(err as Error).message}; reconnecting\n`);
-      }
-    }
-  };
   const watchers = [
-    watch<PersistentVolumeClaim>(PVC, (c) => c.status?.phase === 'Bound', boundAt),
-    watch<Pod>(POD, (p) => p.status?.phase === 'Running', runningAt),
+    watchFirstTimes<PersistentVolumeClaim>(client, PVC, ns, (c) => c.status?.phase === 'Bound', boundAt, stop.signal),
+    watchFirstTimes<Pod>(client, POD, ns, (p) => p.status?.phase === 'Running', runningAt, stop.signal),
   ];
+  await Promise.all(watchers.map((w) => w.watching));
   const started = performance.now();
   await pool(0, pvcs, concurrency, async (i) => {
     const name = `c-${i}`;
     sentAt.set(name, performance.now());
-    await client.create<PersistentVolumeClaim>({
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: { name, namespace: ns },
-      spec: { accessModes: ['ReadWriteMany'], storageClassName: side.className, resources: { requests: { storage: '1Gi' } } },
-    });
+    await client.create<PersistentVolumeClaim>(rwxClaim(name, ns, side.className));
     if (i < podCount) {
       await client.create<Pod>({
         apiVersion: 'v1',
@@ -149,7 +130,7 @@ async function run(bench: Bench, side: Side): Promise<Result> {
   const allBoundS = (Math.max(...boundAt.values()) - started) / 1000;
   const after = processUsage(pid);
   stop.abort();
-  await Promise.all(watchers);
+  await Promise.all(watchers.map((w) => w.done));
 
   // What the pods wrote, on the server's disk.
   const claims = (await client.list<PersistentVolumeClaim>(PVC, { namespace: ns })).items;

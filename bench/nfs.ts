@@ -30,7 +30,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PV, PVC, STORAGE_CLASS, type PersistentVolume, type PersistentVolumeClaim } from '../src/api/core/types.ts';
 import { runOperator, type OperatorProcess } from '../test/support/operator.ts';
 import { waitFor } from '../src/testing/wait.ts';
-import { OPERATOR_USER, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, pool, processUsage, quantile, ratio, serviceAccountUser, stopBench } from './support.ts';
+import { OPERATOR_USER, rwxClaim, watchFirstTimes, auditEvents, auditWrites, benchControlPlane, operatorKubeconfig, pool, processUsage, quantile, ratio, serviceAccountUser, stopBench } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -78,38 +78,14 @@ async function claimsToBound(namespace: string, className: string, pid: number |
   const sentAt = new Map<string, number>();
   const boundAt = new Map<string, number>();
   const stop = new AbortController();
-  // Watch first (from the namespace's empty state), so no Bound is missed; reconnect from the last version.
-  let watching = () => {};
-  const watchStarted = new Promise<void>((resolve) => (watching = resolve));
-  const watcher = (async () => {
-    let resourceVersion = (await client.list<PersistentVolumeClaim>(PVC, { namespace })).metadata.resourceVersion;
-    while (!stop.signal.aborted) {
-      try {
-        const events = client.watch(PVC, { namespace, ...(resourceVersion ? { resourceVersion } : {}), allowWatchBookmarks: true }, stop.signal);
-        watching();
-        for await (const ev of events) {
-          resourceVersion = ev.object?.metadata?.resourceVersion ?? resourceVersion;
-          const c = ev.object as PersistentVolumeClaim;
-          if ((ev.type === 'ADDED' || ev.type === 'MODIFIED') && c.status?.phase === 'Bound' && !boundAt.has(c.metadata.name!)) {
-            boundAt.set(c.metadata.name!, performance.now());
-          }
-        }
-      } catch (err) {
-        if (!stop.signal.aborted) process.stderr.write(`watch: ${(err as Error).message}; reconnecting\n`);
-      }
-    }
-  })();
-  await watchStarted;
+  // Watch first (from the namespace's empty state), so no Bound is missed.
+  const watcher = watchFirstTimes<PersistentVolumeClaim>(client, PVC, namespace, (c) => c.status?.phase === 'Bound', boundAt, stop.signal);
+  await watcher.watching;
   const started = performance.now();
   await pool(0, pvcs, concurrency, async (i) => {
     const name = `c-${i}`;
     sentAt.set(name, performance.now());
-    await client.create<PersistentVolumeClaim>({
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: { name, namespace },
-      spec: { accessModes: ['ReadWriteMany'], storageClassName: className, resources: { requests: { storage: '1Gi' } } },
-    });
+    await client.create<PersistentVolumeClaim>(rwxClaim(name, namespace, className));
   });
   const created = (performance.now() - started) / 1000;
   let last = 0;
@@ -122,7 +98,7 @@ async function claimsToBound(namespace: string, className: string, pid: number |
   );
   const seconds = (Math.max(...boundAt.values()) - started) / 1000;
   stop.abort();
-  await watcher;
+  await watcher.done;
   const after = pid ? processUsage(pid) : undefined;
   const kcmAfter = processUsage(kcm);
   await sleep(1500); // let trailing writes land in the audit log

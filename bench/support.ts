@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startControlPlane, type ControlPlane } from '../src/testing/index.ts';
 import type { Client } from '../src/runtime/client/client.ts';
+import type { Kind, KubeObject } from '../src/runtime/types.ts';
+import type { PersistentVolumeClaim } from '../src/api/core/types.ts';
 import { testClient } from '../test/support/runtime.ts';
 import { metricSum, scrape } from '../test/support/metrics-text.ts';
 
@@ -201,4 +203,48 @@ export async function pool(from: number, to: number, limit: number, fn: (i: numb
   await Promise.all(Array.from({ length: Math.max(0, Math.min(limit, to - from)) }, async () => {
     while (next < to) await fn(next++);
   }));
+}
+
+/**
+ * Records in `into` when each object of `kind` in `namespace` is first seen satisfying `reached` (by name),
+ * watching from the namespace's current state and reconnecting from the last version seen, until
+ * `signal` aborts. `watching` resolves once the first watch is open; `done` when the watch has ended.
+ */
+export function watchFirstTimes<T extends KubeObject>(
+  client: Client,
+  kind: Kind<T>,
+  namespace: string,
+  reached: (object: T) => boolean,
+  into: Map<string, number>,
+  signal: AbortSignal,
+): { watching: Promise<void>; done: Promise<void> } {
+  let opened = () => {};
+  const watching = new Promise<void>((resolve) => (opened = resolve));
+  const done = (async () => {
+    let resourceVersion = (await client.list<T>(kind, { namespace })).metadata.resourceVersion;
+    while (!signal.aborted) {
+      try {
+        const events = client.watch(kind, { namespace, ...(resourceVersion ? { resourceVersion } : {}), allowWatchBookmarks: true }, signal);
+        opened();
+        for await (const ev of events) {
+          resourceVersion = ev.object?.metadata?.resourceVersion ?? resourceVersion;
+          const o = ev.object as T;
+          if ((ev.type === 'ADDED' || ev.type === 'MODIFIED') && reached(o) && !into.has(o.metadata.name!)) into.set(o.metadata.name!, performance.now());
+        }
+      } catch (err) {
+        if (!signal.aborted) process.stderr.write(`watch: ${(err as Error).message}; reconnecting\n`);
+      }
+    }
+  })();
+  return { watching, done };
+}
+
+/** A ReadWriteMany claim of 1Gi of `className`, as the NFS benchmarks make them. */
+export function rwxClaim(name: string, namespace: string, className: string): PersistentVolumeClaim {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name, namespace },
+    spec: { accessModes: ['ReadWriteMany'], storageClassName: className, resources: { requests: { storage: '1Gi' } } },
+  };
 }

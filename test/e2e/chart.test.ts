@@ -212,6 +212,7 @@ describe('Helm chart', () => {
       'storage.k8s.io storageclasses watch',
       'storage.tentacle.dev nfsprovisioners list',
       'storage.tentacle.dev nfsprovisioners watch',
+      'storage.tentacle.dev nfsprovisioners/status update',
     ]);
   });
 
@@ -228,6 +229,11 @@ describe('Helm chart', () => {
       assert.ok(args.includes(a), a);
     }
     assert.equal(find(objects, 'Deployment')!.spec.replicas, 3);
+    // The agents run as the operator runs: its Node flags and image pull secrets.
+    const pulled = await render({ set: ['imagePullSecrets[0].name=regcred', 'imagePullSecrets[1].name=mirror'] });
+    const pargs: string[] = find(pulled.objects, 'Deployment')!.spec.template.spec.containers[0].args;
+    assert.ok(pargs.includes('--nfs-agent-image-pull-secrets=regcred,mirror'), pargs.join(' '));
+    assert.ok(pargs.includes('--nfs-agent-node-flags=--lite-mode'), pargs.join(' '));
     const minimal = await render({ values: [join(CHART, 'ci/minimal-values.yaml')] });
     const margs: string[] = find(minimal.objects, 'Deployment')!.spec.template.spec.containers[0].args;
     assert.ok(!margs.includes('--leader-elect') && margs.includes('--metrics-bind-address=0'));

@@ -4,7 +4,7 @@
 // is reported (ExportReachable=False, reason ExportNotResponding, a Warning event), and the read that
 // finally returns ends it (ExportReachable=True, a Normal event). Provisioning and reclaiming simply
 // wait meanwhile and carry on when the server is back; nothing is retried twice or lost.
-import { opendir } from 'node:fs/promises';
+import { mkdir, opendir } from 'node:fs/promises';
 import { CONDITION_EXPORT_REACHABLE as EXPORT_REACHABLE, NFS_PROVISIONER, type NFSProvisioner } from '../../api/storage/types.ts';
 import { isConflict, isNotFound } from '../../runtime/client/errors.ts';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/controller/reconciler.ts';
@@ -127,6 +127,8 @@ export class ExportHealthReconciler implements Reconciler {
     const root = this.#deps.rootOf(req.name);
     const p = cache.get<NFSProvisioner>(NFS_PROVISIONER, '', req.name);
     if (root === undefined || !p || p.metadata.deletionTimestamp) return {};
+    // Local mode makes its export root when missing, as the provisioning does (a mount point in a cluster).
+    if (this.#deps.createRoot) await mkdir(root, { recursive: true, mode: 0o755 });
     const result = await this.#probe.probe(root, clock.now(), this.#timeoutMs);
     const previous = findCondition(p.status?.conditions, EXPORT_REACHABLE);
     const health = decideExportHealth(previous, result, `${p.spec.server}:${p.spec.path}`, clock.now(), this.#timeoutMs);

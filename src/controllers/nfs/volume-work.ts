@@ -75,6 +75,16 @@ async function usableRoot(deps: VolumeWorkDeps, provisioner: string): Promise<st
   return root;
 }
 
+/** One claim's provisioning, as decided: its directory, then its PV. */
+interface Provisioning {
+  claim: ReadonlyDeep<PersistentVolumeClaim>;
+  className: string;
+  config: ProvisionerConfig;
+  provisioner: string;
+  dir: string;
+  volume: PersistentVolume;
+}
+
 /** Claims: provisioning and growth. */
 export class ClaimReconciler implements Reconciler {
   private readonly deps: VolumeWorkDeps;
@@ -117,20 +127,12 @@ export class ClaimReconciler implements Reconciler {
       this.deps.recorder.event(claim, 'Warning', 'ProvisioningFailed', 'Provision', `failed to provision volume with StorageClass "${className}": ${message}`);
       return {};
     }
-    return this.provision(client, claim, className, config, provisioner, decision.dir, decision.volume, ctx);
+    return this.provision(client, { claim, className, config, provisioner, dir: decision.dir, volume: decision.volume }, ctx);
   }
 
-  private async provision(
-    client: Client,
-    claim: ReadonlyDeep<PersistentVolumeClaim>,
-    className: string,
-    config: ProvisionerConfig,
-    provisioner: string,
-    dir: string,
-    volume: PersistentVolume,
-    ctx: ReconcileContext,
-  ): Promise<Result> {
+  private async provision(client: Client, work: Provisioning, ctx: ReconcileContext): Promise<Result> {
     const { recorder } = this.deps;
+    const { claim } = work;
     const claimKey = `${claim.metadata.namespace}/${claim.metadata.name}`;
     // A provisioning takes milliseconds unless the NFS server keeps it waiting: "Provisioning" is then a
     // sign of life; otherwise ProvisioningSucceeded alone says it (one event write per volume, not two).
@@ -139,23 +141,15 @@ export class ClaimReconciler implements Reconciler {
       PROVISIONING_EVENT_AFTER_MS,
     );
     try {
-      return await this.provisionNow(client, claim, className, config, provisioner, dir, volume, ctx);
+      return await this.provisionNow(client, work, ctx);
     } finally {
       clearTimeout(slow);
     }
   }
 
-  private async provisionNow(
-    client: Client,
-    claim: ReadonlyDeep<PersistentVolumeClaim>,
-    className: string,
-    config: ProvisionerConfig,
-    provisioner: string,
-    dir: string,
-    volume: PersistentVolume,
-    ctx: ReconcileContext,
-  ): Promise<Result> {
+  private async provisionNow(client: Client, work: Provisioning, ctx: ReconcileContext): Promise<Result> {
     const { recorder } = this.deps;
+    const { claim, className, config, provisioner, dir, volume } = work;
     const failed = (why: string) =>
       recorder.event(claim, 'Warning', 'ProvisioningFailed', 'Provision', `failed to provision volume with StorageClass "${className}": ${why}`);
     const root = await usableRoot(this.deps, provisioner);
