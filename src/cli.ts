@@ -11,6 +11,10 @@ export interface OperatorFlags {
   controllers: string[];
   kubeApiQps: number;
   kubeApiBurst: number;
+  /** HTTP/1.1 only (--disable-http2, or DISABLE_HTTP2 in the environment as client-go reads it). */
+  disableHttp2: boolean;
+  /** HTTP/1.1: sockets for requests (watches and Lease renewals have their own). */
+  kubeApiConnections: number;
   namespace: string | undefined;
   logLevel: string;
   logFormat: 'json' | 'text';
@@ -52,6 +56,8 @@ export const usage = `Usage: tentacle [flags]
   --controllers LIST                 comma-separated controllers to run (default: all)
   --kube-api-qps N                   client-side requests per second to the API server (default 20)
   --kube-api-burst N                 client-side burst (default 30)
+  --disable-http2                    speak HTTP/1.1 to the API server even where it offers HTTP/2 (also: DISABLE_HTTP2=1)
+  --kube-api-connections N           HTTP/1.1: sockets for requests; watches and Lease renewals have their own (default 32)
   --namespace NS                     watch only this namespace (default: all)
   --log-level LEVEL                  trace, debug, info, warn, error (default "info")
   --log-format FORMAT                json (JSON lines) or text (for people) (default "json")
@@ -80,6 +86,8 @@ export function parseFlags(argv: string[], available: string[]): OperatorFlags {
       controllers: { type: 'string', default: 'all' },
       'kube-api-qps': { type: 'string', default: '20' },
       'kube-api-burst': { type: 'string', default: '30' },
+      'disable-http2': { type: 'boolean', default: false },
+      'kube-api-connections': { type: 'string', default: '32' },
       namespace: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       'log-format': { type: 'string', default: 'json' },
@@ -122,6 +130,8 @@ export function parseFlags(argv: string[], available: string[]): OperatorFlags {
     controllers: [...new Set(requested)],
     kubeApiQps: number('kube-api-qps', values['kube-api-qps']),
     kubeApiBurst: number('kube-api-burst', values['kube-api-burst']),
+    disableHttp2: values['disable-http2'],
+    kubeApiConnections: Math.max(1, number('kube-api-connections', values['kube-api-connections'])),
     namespace: values.namespace,
     logLevel: values['log-level'],
     logFormat,

@@ -27,6 +27,7 @@ async function main(): Promise<number> {
       ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
       qps: flags.kubeApiQps,
       burst: flags.kubeApiBurst,
+      transport: { connections: flags.kubeApiConnections, ...(flags.disableHttp2 ? { http2: false } : {}) },
       metricsBindAddress: flags.metricsBindAddress,
       healthProbeBindAddress: flags.healthProbeBindAddress,
       userAgent: 'tentacle-operator',

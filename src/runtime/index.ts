@@ -36,7 +36,8 @@ export { apiVersionOf, defineKind, gvkOf, mutableCopy, objectKey, requestKey, ty
 // documented; their classes' constructors are internal.
 export type { ControllerHost } from './controller/builder.ts';
 export type { Method, RestClient, RestRequest } from './client/rest.ts';
-export type { Connection } from './client/connection.ts';
+export type { Connection, TransportOptions } from './client/connection.ts';
+export type { Lane, Transport, TransportRequest, TransportResponse } from './client/transport.ts';
 export type { ResourceInfo, RestMapper } from './client/rest-mapper.ts';
 export type { IndexFunc, Store } from './cache/store.ts';
 export type { Projection } from './cache/fields.ts';

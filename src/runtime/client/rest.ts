@@ -1,13 +1,12 @@
-// HTTP to the API server: one pooled connection, a client-side token bucket (QPS/burst, as client-go),
+// HTTP to the API server: the connection's transport, a client-side token bucket (QPS/burst, as client-go),
 // request metrics, and errors turned into ApiError. Everything above this speaks paths and JSON.
-import type { IncomingMessage } from 'node:http';
-import { http, https } from './node-builtins.ts';
 import type { Readable } from 'node:stream';
 import { BucketRateLimiter } from '../queue/rate-limiter.ts';
 import type { RuntimeMetrics } from '../metrics/metrics.ts';
 import { realClock } from '../util/clock.ts';
 import { ApiError } from './errors.ts';
 import type { Connection } from './connection.ts';
+import type { Lane, TransportResponse } from './transport.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -27,6 +26,11 @@ export interface RestOptions {
   metrics?: RuntimeMetrics;
   /** The User-Agent header of every request; default `tentacle-runtime`. */
   userAgent?: string;
+  /**
+   * `lease` for leader election's client: its requests travel apart from everything else (transport.ts).
+   * Otherwise requests go in the request lane and watches in the watch lane.
+   */
+  lane?: 'lease';
 }
 
 /** How the runtime names itself when the operator does not (`ManagerOptions.userAgent`). */
@@ -42,6 +46,7 @@ export class RestClient {
   private readonly metrics: RuntimeMetrics | undefined;
   private readonly host: string;
   private readonly userAgent: string;
+  private readonly lease: boolean;
 
   constructor(connection: Connection, options: RestOptions = {}) {
     this.connection = connection;
@@ -50,29 +55,30 @@ export class RestClient {
     this.metrics = options.metrics;
     this.host = connection.server.host;
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    this.lease = options.lane === 'lease';
   }
 
   /** Sends a request and returns the parsed JSON body; non-2xx answers throw ApiError. */
   async json<T = any>(req: RestRequest): Promise<T> {
     const res = await this.send(req, false);
-    const text = await bodyText(res);
-    if (res.statusCode >= 300) throw ApiError.fromResponse(res.statusCode, text, describe(req), header(res.headers['retry-after']));
+    const text = await bodyText(res.body);
+    if (res.status >= 300) throw ApiError.fromResponse(res.status, text, describe(req), header(res.headers['retry-after']));
     return (text ? JSON.parse(text) : {}) as T;
   }
 
   /** Opens a streaming GET (watch); the caller reads and destroys the returned stream. */
   async stream(req: RestRequest): Promise<Readable> {
     const res = await this.send(req, true);
-    if (res.statusCode >= 300) {
-      const text = await bodyText(res);
-      throw ApiError.fromResponse(res.statusCode, text, describe(req), header(res.headers['retry-after']));
+    if (res.status >= 300) {
+      const text = await bodyText(res.body);
+      throw ApiError.fromResponse(res.status, text, describe(req), header(res.headers['retry-after']));
     }
     // Decoded as a whole stream, so a character split across chunks stays whole.
-    res.setEncoding('utf8');
-    return res;
+    res.body.setEncoding('utf8');
+    return res.body;
   }
 
-  private async send(req: RestRequest, streaming: boolean): Promise<IncomingMessage & { statusCode: number }> {
+  private async send(req: RestRequest, streaming: boolean): Promise<TransportResponse> {
     await this.throttle(req.method);
     const url = new URL(req.path, this.connection.server);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
@@ -87,21 +93,22 @@ export class RestClient {
       headers['content-type'] = req.contentType ?? 'application/json';
       headers['content-length'] = String(Buffer.byteLength(body));
     }
+    const lane: Lane = this.lease ? 'lease' : streaming ? 'watch' : 'request';
     const started = performance.now();
     let code = '<error>';
     try {
-      const res = await new Promise<IncomingMessage & { statusCode: number }>((resolve, reject) => {
-        const send = url.protocol === 'https:' ? https.request : http.request;
-        const call = send(url, { method: req.method, headers, agent: this.connection.agent, ...(req.signal ? { signal: req.signal } : {}) }, (res) =>
-          resolve(res as IncomingMessage & { statusCode: number }),
-        );
-        call.on('error', reject);
+      const res = await this.connection.transport.request({
+        method: req.method,
+        url,
+        headers,
+        body,
+        lane,
+        signal: req.signal,
         // Watches are long and quiet: the watcher applies its own inactivity timeout. Anything else
         // that stays silent this long is a dead connection, not a slow server.
-        if (!streaming) call.setTimeout(REQUEST_TIMEOUT_MS, () => call.destroy(new Error(`${describe(req)}: no data from the API server in ${REQUEST_TIMEOUT_MS / 1000} s`)));
-        call.end(body);
+        idleTimeoutMs: streaming ? undefined : REQUEST_TIMEOUT_MS,
       });
-      code = String(res.statusCode);
+      code = String(res.status);
       return res;
     } finally {
       this.metrics?.restRequests.inc({ code, method: req.method, host: this.host });

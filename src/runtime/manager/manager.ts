@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Cache } from '../cache/cache.ts';
 import { Client } from '../client/client.ts';
-import { connect } from '../client/connection.ts';
+import { connect, type TransportOptions } from '../client/connection.ts';
 import { DEFAULT_USER_AGENT, RestClient } from '../client/rest.ts';
 import { Builder, type ControllerHost } from '../controller/builder.ts';
 import type { Controller } from '../controller/controller.ts';
@@ -27,6 +27,11 @@ export interface ManagerOptions {
   kubeconfig?: string;
   qps?: number;
   burst?: number;
+  /**
+   * How the client reaches the API server: HTTP/2 where offered (default; DISABLE_HTTP2 or `http2:
+   * false` for HTTP/1.1), the HTTP/1.1 request sockets, HTTP/2 health-check timing (connection.ts).
+   */
+  transport?: TransportOptions;
   /** `:8080` by default; `0` disables the server. */
   metricsBindAddress?: string;
   /** `:8081` by default; `0` disables the server. */
@@ -105,13 +110,14 @@ export class Manager implements ControllerHost {
     }
     const metrics = options.metrics ?? new RuntimeMetrics();
     if (options.client) return new Manager(options.client, options.client, options, metrics, false);
-    const connection = await connect(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {});
+    const connection = await connect({ ...options.transport, ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}) });
     const limits = { ...(options.qps !== undefined ? { qps: options.qps } : {}), ...(options.burst !== undefined ? { burst: options.burst } : {}) };
     const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     const client = new Client(new RestClient(connection, { ...limits, metrics, userAgent }));
     client.fieldManager = options.fieldManager ?? userAgent;
-    // Leader election gets its own rate limiter: a busy controller must never delay a lease renewal.
-    const leaderClient = new Client(new RestClient(connection, { metrics, userAgent: `${userAgent}-leader-election` }), client.mapper);
+    // Leader election gets its own rate limiter and its own lane of the transport: a busy controller, or
+    // a hundred watches, must never delay a lease renewal.
+    const leaderClient = new Client(new RestClient(connection, { metrics, userAgent: `${userAgent}-leader-election`, lane: 'lease' }), client.mapper);
     return new Manager(client, leaderClient, options, metrics, true);
   }
 
