@@ -9,6 +9,7 @@
 // another connection. Where the server does not offer h2 (ALPN), or for plain http, HTTP/1.1 serves.
 import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
+import { PassThrough, pipeline } from 'node:stream';
 import { http1Transport, type Lane, type Transport, type TransportRequest, type TransportResponse } from './transport.ts';
 
 const http2 = process.getBuiltinModule('node:http2');
@@ -167,7 +168,12 @@ export class Http2Transport implements Transport {
       stream.once('response', (h: IncomingHttpHeaders) => {
         stream.off('error', failed);
         const { ':status': status, ...rest } = h;
-        resolve({ status: Number(status), headers: rest, body: stream });
+        // The body through a stream of its own: an Http2Stream counts as closed as soon as the server
+        // has ended it, and one read only after that (a small response, read a tick later) fails with
+        // "premature close" though its data is all there.
+        const body = new PassThrough();
+        pipeline(stream, body, () => {});
+        resolve({ status: Number(status), headers: rest, body });
       });
     });
   }
