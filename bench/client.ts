@@ -38,7 +38,7 @@ interface Point {
 /** One transport's run: every operation at every level; one JSON line per point on stdout. */
 async function child(protocol: string, kubeconfig: string): Promise<void> {
   const client = new Client(new RestClient(await connectWith(loadKubeconfig({ kubeconfig }), { http2: protocol === 'h2' }), { qps: 0 }));
-  const ns = `bench-client-${protocol}-${process.pid}`;
+  const ns = `bench-client-${protocol === 'h2' ? 'h2' : 'h1'}-${process.pid}`;
   await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'target', namespace: ns }, data: { k: 'v' } });
   if (client.rest.connection.transport.protocol !== protocol) throw new Error(`asked for ${protocol}, got ${client.rest.connection.transport.protocol}`);

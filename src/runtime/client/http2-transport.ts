@@ -9,7 +9,7 @@
 // another connection. Where the server does not offer h2 (ALPN), or for plain http, HTTP/1.1 serves.
 import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
-import { PassThrough, pipeline } from 'node:stream';
+import { Readable } from 'node:stream';
 import { http1Transport, type Lane, type Transport, type TransportRequest, type TransportResponse } from './transport.ts';
 
 const http2 = process.getBuiltinModule('node:http2');
@@ -168,12 +168,7 @@ export class Http2Transport implements Transport {
       stream.once('response', (h: IncomingHttpHeaders) => {
         stream.off('error', failed);
         const { ':status': status, ...rest } = h;
-        // The body through a stream of its own: an Http2Stream counts as closed as soon as the server
-        // has ended it, and one read only after that (a small response, read a tick later) fails with
-        // "premature close" though its data is all there.
-        const body = new PassThrough();
-        pipeline(stream, body, () => {});
-        resolve({ status: Number(status), headers: rest, body });
+        resolve({ status: Number(status), headers: rest, body: bodyOf(stream) });
       });
     });
   }
@@ -295,6 +290,27 @@ export class Http2Transport implements Transport {
       if (!conn.session.destroyed) conn.session.unref();
     }
   }
+}
+
+/**
+ * The response body as a stream of its own, fed as the data comes: an Http2Stream counts as closed as
+ * soon as the server has ended it, and one read only after that (a small response, read a tick later)
+ * fails with "premature close" though its data is all there. No backpressure: the runtime reads every
+ * body as it comes (a list to its end, a watch event by event).
+ */
+function bodyOf(stream: ClientHttp2Stream): Readable {
+  const body = new Readable({ read() {} });
+  let ended = false;
+  stream.on('data', (chunk: Buffer) => body.push(chunk));
+  stream.once('end', () => {
+    ended = true;
+    body.push(null);
+  });
+  stream.once('error', (err) => body.destroy(err));
+  stream.once('close', () => {
+    if (!ended && !body.destroyed) body.destroy(new Error(`the API server's response ended before its body did (stream reset, code ${stream.rstCode})`));
+  });
+  return body;
 }
 
 /** An AbortError, as Node's own requests fail when their signal aborts. */
